@@ -1,0 +1,21 @@
+# Membership inference vs. generalization: shadow models -> logits -> LiRA -> tables and plots.
+# Run: snakemake --cores all      (config.yaml: scikit-learn digits, runs offline on a CPU)
+from snakemake.utils import min_version
+
+min_version("8.0")
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/attack.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    input:
+        final_outputs(),
+    default_target: True

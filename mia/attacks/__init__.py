@@ -1,0 +1,1 @@
+"""Membership-inference attacks over a scenario's logit stores."""

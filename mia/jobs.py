@@ -1,0 +1,189 @@
+"""The workflow's stages as functions over files: each reads its inputs, calls the pure
+functions of the package and writes its outputs atomically. `python -m mia` and the
+Snakemake rules call these."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from mia import __version__
+from mia.attacks.baselines import loss_threshold
+from mia.attacks.lira import VARIANTS as LIRA_VARIANTS
+from mia.attacks.lira import lira_loo
+from mia.attacks.signals import logit_scaled_confidence
+from mia.data import prepare_arrays
+from mia.devices import model_seed, resolve_device
+from mia.keep import keep_mask
+from mia.logits import accuracy, query_logits
+from mia.models import build_model, count_parameters
+from mia.store import atomic_path, provenance_attrs, read_h5, write_h5
+from mia.train import normalize, train_model
+
+ATTACKS = LIRA_VARIANTS + ("loss_threshold",)
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def run_prepare(out: str, source: str, holdout_fraction: float, seed: int,
+                subset: int | None = None, data_dir: str | None = None) -> None:
+    job = {"source": source, "holdout_fraction": holdout_fraction, "seed": seed,
+           "subset": subset, "data_dir": data_dir}
+    arrays, info = prepare_arrays(source, holdout_fraction, seed, subset, data_dir)
+    attrs = provenance_attrs("data", job, seed) | info
+    write_h5(out, arrays, attrs)
+    log(f"{source}: pool {len(arrays['pool_labels'])}, holdout {len(arrays['holdout_labels'])}, "
+        f"image shape {arrays['pool_images'].shape[1:]}, classes {info['num_classes']} -> {out}")
+
+
+def _load_data(path: str, device: torch.device) -> tuple[dict, dict, dict]:
+    arrays, attrs = read_h5(path)
+    mean = torch.from_numpy(arrays["mean"]).to(device)
+    std = torch.from_numpy(arrays["std"]).to(device)
+    tensors = {
+        split: normalize(torch.from_numpy(arrays[f"{split}_images"]).to(device), mean, std)
+        for split in ("pool", "holdout")
+    }
+    return arrays, attrs, tensors
+
+
+def _set_threads(threads: int) -> None:
+    torch.set_num_threads(max(1, int(threads)))
+
+
+def run_train(data: str, out: str, model_index: int, recipe: dict, seed: int,
+              device: str = "auto", threads: int = 1, models: int | None = None) -> None:
+    _set_threads(threads)
+    dev = resolve_device(device)
+    arrays, attrs, x = _load_data(data, dev)
+    n_pool = len(arrays["pool_labels"])
+    keep = keep_mask(seed, model_index, n_pool)
+    mseed = model_seed(seed, model_index)
+    c, h = arrays["pool_images"].shape[1:3]
+    net = build_model(recipe["model"], c, int(attrs["num_classes"]), h, int(recipe["width"]), mseed).to(dev)
+    of = f" of {models}" if models else ""
+    log(f"model {model_index}{of}: {recipe['model']} ({count_parameters(net):,} parameters) on {dev}, "
+        f"{int(keep.sum())} of {n_pool} pool examples, recipe {json.dumps(recipe, sort_keys=True)}")
+    keep_t = torch.from_numpy(keep).to(dev)
+    y_pool = torch.from_numpy(arrays["pool_labels"]).to(dev)
+    y_hold = torch.from_numpy(arrays["holdout_labels"]).to(dev)
+    history = train_model(net, x["pool"][keep_t], y_pool[keep_t], x["holdout"], y_hold, recipe,
+                          mseed, log, tag=f"model {model_index}{of} ")
+    job = {"recipe": recipe, "seed": seed, "model_index": model_index, "data": str(data)}
+    checkpoint = {
+        "state_dict": {k: v.cpu() for k, v in net.state_dict().items()},
+        "spec": {"model": recipe["model"], "in_channels": c, "num_classes": int(attrs["num_classes"]),
+                 "image_size": h, "width": int(recipe["width"])},
+        "history": history,
+        "epoch": len(history["train_loss"]),
+        "keep": torch.from_numpy(keep),
+        "model_index": model_index,
+        "seed": seed,
+        "config": json.dumps(job, sort_keys=True),
+        "package_version": __version__,
+    }
+    with atomic_path(out) as tmp:
+        torch.save(checkpoint, tmp)
+    log(f"model {model_index}{of}: saved {out}")
+
+
+def load_checkpoint(path: str) -> dict:
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def run_logits(data: str, model: str, out: str, query_shift: int, query_flip: bool | None,
+               device: str = "auto", threads: int = 1) -> None:
+    _set_threads(threads)
+    dev = resolve_device(device)
+    arrays, attrs, x = _load_data(data, dev)
+    ckpt = load_checkpoint(model)
+    spec = ckpt["spec"]
+    net = build_model(spec["model"], spec["in_channels"], spec["num_classes"], spec["image_size"],
+                      spec["width"], seed=0)
+    net.load_state_dict(ckpt["state_dict"])
+    net.to(dev)
+    flip = bool(attrs["flip_ok"]) if query_flip is None else bool(query_flip)
+    keep = ckpt["keep"].numpy().astype(bool)
+    if len(keep) != len(arrays["pool_labels"]):
+        raise ValueError(f"{model} was trained on a pool of {len(keep)} examples but {data} holds "
+                         f"{len(arrays['pool_labels'])}; retrain it")
+    t0 = time.perf_counter()
+    pool_logits, plan = query_logits(net, x["pool"], query_shift, flip)
+    holdout_logits, _ = query_logits(net, x["holdout"], query_shift, flip)
+    labels, hlabels = arrays["pool_labels"], arrays["holdout_labels"]
+    train_acc = accuracy(pool_logits[keep, 0], labels[keep])
+    holdout_acc = accuracy(holdout_logits[:, 0], hlabels)
+    n_img = (len(labels) + len(hlabels)) * len(plan)
+    log(f"model {ckpt['model_index']}: {len(plan)} query views, {n_img / (time.perf_counter() - t0):.0f} images/s, "
+        f"train_acc {train_acc:.4f} holdout_acc {holdout_acc:.4f}")
+    job = {"model": str(model), "data": str(data), "query_shift": query_shift, "query_flip": flip,
+           "model_config": json.loads(ckpt["config"])}
+    write_h5(out, {
+        "logits": pool_logits[None].astype(np.float32),
+        "holdout_logits": holdout_logits[None].astype(np.float32),
+        "labels": labels, "holdout_labels": hlabels, "keep": keep,
+        "train_acc": np.array([train_acc]), "holdout_acc": np.array([holdout_acc]),
+        "epochs": np.array([ckpt["epoch"]], dtype=np.int64), "query_plan": plan,
+    }, provenance_attrs("logits", job, ckpt["seed"]) | {"model_index": ckpt["model_index"]})
+
+
+def load_logit_stores(paths: Sequence[str]) -> dict[str, Any]:
+    """Per-model signals from logit stores: scores [M, E, N, A], loss view logits, keep,
+    accuracies; checks that the stores belong together."""
+    stores = []
+    for p in paths:
+        arrays, attrs = read_h5(p)
+        stores.append((int(attrs["model_index"]), p, arrays, attrs))
+    stores.sort(key=lambda s: s[0])
+    indices = [s[0] for s in stores]
+    if indices != list(range(len(stores))):
+        raise ValueError(f"logit stores must hold models 0..{len(stores) - 1} once each; got indices {indices}")
+    ref = stores[0][2]
+    scores, loss_scores = [], []
+    for idx, p, arrays, _ in stores:
+        for key in ("labels", "epochs", "query_plan"):
+            if not np.array_equal(arrays[key], ref[key]):
+                raise ValueError(f"{p} differs from {stores[0][1]} in {key!r}; all stores need the same data")
+        lg = arrays["logits"]  # [E, N, A, C]
+        scores.append(logit_scaled_confidence(lg, arrays["labels"][None, :, None]).astype(np.float32))
+        loss_scores.append(loss_threshold(lg[:, :, 0], arrays["labels"]))
+    return {
+        "scores": np.stack(scores),  # [M, E, N, A]
+        "loss_scores": np.stack(loss_scores),  # [M, E, N]
+        "keep": np.stack([s[2]["keep"] for s in stores]).astype(bool),
+        "train_acc": np.stack([s[2]["train_acc"] for s in stores]),
+        "holdout_acc": np.stack([s[2]["holdout_acc"] for s in stores]),
+        "epochs": ref["epochs"],
+        "seed": stores[0][3]["seed"],
+    }
+
+
+def run_attack(logits: Sequence[str], out: str, variants: Sequence[str], chunk_size: int = 4096) -> None:
+    unknown = [v for v in variants if v not in ATTACKS]
+    if unknown:
+        raise ValueError(f"unknown attack(s) {unknown}; known: {list(ATTACKS)}")
+    t0 = time.perf_counter()
+    d = load_logit_stores(logits)
+    m, n_epochs, n, a = d["scores"].shape
+    log(f"{m} models, {n} pool examples, {a} queries, epochs {d['epochs'].tolist()}")
+    result = np.empty((len(variants), n_epochs, m, n), dtype=np.float32)
+    lira = tuple(v for v in variants if v in LIRA_VARIANTS)
+    for e in range(n_epochs):
+        if lira:
+            fitted = lira_loo(d["scores"][:, e], d["keep"], lira, chunk_size)
+        for i, v in enumerate(variants):
+            result[i, e] = d["loss_scores"][:, e] if v == "loss_threshold" else fitted[v]
+        log(f"epoch {d['epochs'][e]}: {len(variants)} attacks scored for {m} targets")
+    job = {"logits": [str(p) for p in logits], "variants": list(variants), "chunk_size": chunk_size}
+    write_h5(out, {
+        "scores": result, "attacks": np.array(list(variants)), "keep": d["keep"],
+        "epochs": d["epochs"], "train_acc": d["train_acc"], "holdout_acc": d["holdout_acc"],
+    }, provenance_attrs("attack", job, d["seed"]))
+    log(f"attack done in {time.perf_counter() - t0:.1f} s -> {out}")
+

@@ -1,0 +1,14 @@
+rule prepare_data:
+    output:
+        "results/{dataset}/data.h5",
+    params:
+        source=lambda wc: dataset_cfg(wc)["source"],
+        holdout_fraction=lambda wc: dataset_cfg(wc)["holdout_fraction"],
+        subset=lambda wc: dataset_cfg(wc)["subset"],
+        data_dir=lambda wc: dataset_cfg(wc)["data_dir"],
+        seed=config["seed"],
+    log:
+        "results/logs/prepare_data/{dataset}.log",
+    shell:
+        "python -m mia prepare-data --source {params.source} --holdout-fraction {params.holdout_fraction}"
+        " --subset {params.subset} --data-dir {params.data_dir:q} --seed {params.seed} --out {output} > {log} 2>&1"
