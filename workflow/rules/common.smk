@@ -10,7 +10,7 @@ from mia.config import ConfigError, load_schema, resolve_recipe, validate_config
 
 # Jobs call `python -m mia`; make that the interpreter running Snakemake (which has the
 # package) even when its virtual environment is not activated.
-os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
+os.environ.update(PATH=os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]))
 
 SCHEMA = load_schema(os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml"))
 try:

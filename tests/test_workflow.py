@@ -1,0 +1,88 @@
+"""The real Snakefile: dry runs of the DAG and a tiny end-to-end run."""
+
+import re
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from conftest import ROOT, TINY_CONFIG, snakemake, write_config
+from mia.store import read_h5
+
+
+def job_counts(dry_run_output: str) -> dict[str, int]:
+    table = dry_run_output.split("Job stats:")[1]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M)}
+
+
+def test_dry_run_of_the_default_config_lists_the_expected_jobs(tmp_path):
+    shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
+    counts = job_counts(snakemake(tmp_path, "-n").stdout)
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    m, s, d = config["models"], len(config["scenarios"]), len(config["datasets"])
+    assert counts == {"prepare_data": d, "train": m * s * d, "logits": m * s * d, "attack": s * d,
+                      "metrics": s * d, "summarize": 1, "plot_roc": d, "plot_bars": d, "all": 1,
+                      "total": 1 + 2 * m * s * d + 2 * s * d + 1 + 2 * d + 1}
+
+
+def test_invalid_config_stops_with_the_key_and_allowed_values(tmp_path):
+    write_config(tmp_path, TINY_CONFIG | {"models": 5, "device": "gpu"})
+    proc = snakemake(tmp_path, "-n", check=False)
+    assert proc.returncode != 0
+    text = proc.stdout + proc.stderr
+    assert "config key models: 5 is not a multiple of 2" in text
+    assert "config key device: 'gpu' is not allowed; allowed values: ['auto', 'cpu', 'cuda']" in text
+    assert not (tmp_path / "results").exists()
+
+
+def test_tiny_run_produces_summary_plots_and_stores(tiny_run):
+    workdir, _ = tiny_run
+    results = workdir / "results"
+    summary = pd.read_csv(results / "summary.csv")
+    expected_cols = ["dataset", "scenario", "attack", "models", "epoch", "train_acc", "holdout_acc", "gap", "auc",
+                     "balanced_acc", "tpr@0.1%fpr", "tpr@1%fpr", "tpr@10%fpr", "tpr@1%fpr_mean", "tpr@1%fpr_std"]
+    assert list(summary.columns[: len(expected_cols)]) == expected_cols
+    assert len(summary) == 2 * 6  # scenarios x attacks
+    assert set(summary["scenario"]) == {"baseline", "augmented"}
+    assert (summary["models"] == 4).all() and (summary["epoch"] == 2).all()
+    for col in ["train_acc", "holdout_acc", "auc", "tpr@0.1%fpr", "tpr@1%fpr", "tpr@10%fpr"]:
+        assert summary[col].between(0, 1).all(), col
+    assert summary["balanced_acc"].between(0.5, 1).all()
+    np.testing.assert_allclose(summary["gap"], summary["train_acc"] - summary["holdout_acc"], atol=1e-5)
+    assert (summary["tpr@0.1%fpr"] <= summary["tpr@1%fpr"]).all()
+    md = (results / "summary.md").read_text()
+    assert md.count("| digits |") == 12 and "TPR@1%FPR mean ± std" in md
+    for png in ["roc_digits.png", "tpr_digits.png"]:
+        assert (results / "plots" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    attack, attrs = read_h5(results / "digits" / "baseline" / "attack.h5")
+    assert attack["scores"].shape == (6, 1, 4, 180)
+    np.testing.assert_array_equal(attack["keep"].sum(axis=0), 2)
+    assert "package_version" in attrs
+    per_target = pd.read_csv(results / "digits" / "baseline" / "per_target.csv")
+    assert len(per_target) == 6 * 4 and set(per_target["target"]) == {0, 1, 2, 3}
+    log = (results / "logs" / "train" / "digits" / "baseline" / "0.log").read_text()
+    assert "epoch 2/2" in log and "images/s" in log
+    assert (results / "benchmarks" / "train" / "digits" / "baseline" / "0.tsv").exists()
+
+
+def test_second_invocation_has_nothing_to_do(tiny_run):
+    workdir, _ = tiny_run
+    proc = snakemake(workdir, "-n")
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_a_stage_run_by_hand_matches_the_rule(tiny_run, tmp_path):
+    workdir, _ = tiny_run
+    scenario = workdir / "results" / "digits" / "augmented"
+    logits = [str(scenario / "logits" / f"{i}.h5") for i in range(4)]
+    out = tmp_path / "attack.h5"
+    subprocess.run([sys.executable, "-m", "mia", "attack", "--logits", *reversed(logits), "--variants",
+                    "lira_online", "lira_online_fixed", "lira_offline", "lira_offline_fixed",
+                    "lira_offline_onesided", "loss_threshold", "--out", str(out)], check=True, cwd=ROOT)
+    by_hand, _ = read_h5(out)
+    by_rule, _ = read_h5(scenario / "attack.h5")
+    np.testing.assert_array_equal(by_hand["scores"], by_rule["scores"])
+    np.testing.assert_array_equal(by_hand["attacks"], by_rule["attacks"])
