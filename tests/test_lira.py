@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from mia.attacks.lira import VARIANTS, lira_loo, loo_median_std
+from mia.attacks.lira import VARIANTS, lira_loo, lira_single_target, loo_median_std
 from mia.keep import keep_matrix
 from mia.metrics import roc_summary
 
@@ -37,8 +37,10 @@ def test_leave_one_out_matches_naive_fit(m):
     fast = lira_loo(scores, keep, chunk=10)
     for t in range(m):
         ref = naive_lira(scores, keep, t)
+        single = lira_single_target(scores, keep, t)
         for v in VARIANTS:
             np.testing.assert_allclose(fast[v][t], ref[v], rtol=1e-9, atol=1e-9, err_msg=f"{v} target {t}")
+            np.testing.assert_allclose(single[v], ref[v], rtol=1e-9, atol=1e-9, err_msg=f"{v} target {t}")
 
 
 def test_loo_median_even_and_odd_groups_with_ties():

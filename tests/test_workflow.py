@@ -86,3 +86,10 @@ def test_a_stage_run_by_hand_matches_the_rule(tiny_run, tmp_path):
     by_rule, _ = read_h5(scenario / "attack.h5")
     np.testing.assert_array_equal(by_hand["scores"], by_rule["scores"])
     np.testing.assert_array_equal(by_hand["attacks"], by_rule["attacks"])
+
+
+def test_default_profile_is_accepted(tmp_path):
+    write_config(tmp_path, TINY_CONFIG)
+    proc = snakemake(tmp_path, "-n", "--workflow-profile", str(ROOT / "workflow" / "profiles" / "default"))
+    assert "workflow specific profile" in proc.stdout + proc.stderr
+    assert job_counts(proc.stdout)["train"] == 8

@@ -146,3 +146,29 @@ def lira_loo(
                 ll = log_ndtr((x - mu_out) / (sd_out + EPS))
             out[v][:, sl] = ll.mean(axis=2)
     return out
+
+
+def lira_single_target(
+    scores: np.ndarray, keep: np.ndarray, target: int, variants: tuple[str, ...] = VARIANTS
+) -> dict[str, np.ndarray]:
+    """Scores of one target fitted the direct way (as the official code does, per target):
+    the other models' scores give per-example medians and stds. Same conventions as
+    `lira_loo`; useful for attacking a single model, and as its baseline."""
+    others = np.arange(len(scores)) != target
+    shadow, member = np.asarray(scores[others], dtype=np.float64), np.asarray(keep[others], dtype=bool)
+    x = np.asarray(scores[target], dtype=np.float64)
+
+    def fit(group: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        vals = np.where(group[:, :, None], shadow, np.nan)
+        return np.nanmedian(vals, axis=0), np.nanstd(vals, axis=0), float(np.nanstd(vals))
+
+    mu_out, sd_out, g_out = fit(~member)
+    mu_in, sd_in, g_in = fit(member)
+    table = {
+        "lira_online": lambda: _norm_logpdf(x, mu_in, sd_in) - _norm_logpdf(x, mu_out, sd_out),
+        "lira_online_fixed": lambda: _norm_logpdf(x, mu_in, g_in) - _norm_logpdf(x, mu_out, g_out),
+        "lira_offline": lambda: -_norm_logpdf(x, mu_out, sd_out),
+        "lira_offline_fixed": lambda: -_norm_logpdf(x, mu_out, g_out),
+        "lira_offline_onesided": lambda: log_ndtr((x - mu_out) / (sd_out + EPS)),
+    }
+    return {v: table[v]().mean(axis=1) for v in variants}
