@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping, Sequence
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+
+from mia import policies
 
 
 def _uniform_int(n: int, high: int, gen: torch.Generator, device) -> torch.Tensor:
@@ -45,10 +48,11 @@ def random_flip(x: torch.Tensor, gen: torch.Generator, p: float = 0.5) -> torch.
     return torch.where(flip[:, None, None, None], x.flip(-1), x)
 
 
-def cutout(x: torch.Tensor, gen: torch.Generator, size: int = 8) -> torch.Tensor:
-    """Zero a size x size square (clipped at the border) centred anywhere, per image.
+def cutout(x: torch.Tensor, gen: torch.Generator, size: int = 8, fill: torch.Tensor | None = None) -> torch.Tensor:
+    """Fill a size x size square (clipped at the border) centred anywhere, per image.
 
-    Inputs are normalized, so zero is the mean pixel, as in DeVries & Taylor (2017).
+    `fill` is the per-channel mean, so the hole is zero after normalization, as in
+    DeVries & Taylor (2017); zero when not given.
     """
     b, _, h, w = x.shape
     cy = _uniform_int(b, h, gen, x.device)
@@ -58,28 +62,89 @@ def cutout(x: torch.Tensor, gen: torch.Generator, size: int = 8) -> torch.Tensor
     cols = torch.arange(w, device=x.device)[None, :]
     in_rows = (rows >= top[:, None]) & (rows < top[:, None] + size)  # [B, H]
     in_cols = (cols >= left[:, None]) & (cols < left[:, None] + size)  # [B, W]
-    hole = in_rows[:, :, None] & in_cols[:, None, :]
-    return x.masked_fill(hole[:, None, :, :], 0.0)
+    hole = (in_rows[:, :, None] & in_cols[:, None, :])[:, None, :, :]
+    if fill is None:
+        return x.masked_fill(hole, 0.0)
+    return torch.where(hole, fill.to(x)[None, :, None, None], x)
 
 
-AUGMENTATIONS: dict[str, Callable[..., torch.Tensor]] = {
+def _beta(alpha: float, n: int, gen: torch.Generator) -> torch.Tensor:
+    # torch's Beta sampler takes no generator; seed numpy's from ours to stay reproducible.
+    seed = int(torch.randint(0, 2**62, (1,), generator=gen, device=gen.device).item())
+    return torch.from_numpy(np.random.default_rng(seed).beta(alpha, alpha, size=n)).float()
+
+
+def _partners(n: int, gen: torch.Generator, device) -> torch.Tensor:
+    return torch.randperm(n, generator=gen, device=gen.device).to(device)
+
+
+def mixup(x: torch.Tensor, y: torch.Tensor, gen: torch.Generator, alpha: float = 1.0, p: float = 1.0):
+    """MixUp (Zhang et al. 2018), per image: x = lam x_i + (1 - lam) x_j with lam ~ Beta(alpha,
+    alpha) and a random partner j; soft targets mix the same way. Applied with prob. p."""
+    n = len(x)
+    lam = _beta(alpha, n, gen).to(x.device)
+    lam = torch.where(torch.rand(n, generator=gen, device=gen.device).to(x.device) < p, lam, torch.ones_like(lam))
+    j = _partners(n, gen, x.device)
+    return lam[:, None, None, None] * x + (1 - lam[:, None, None, None]) * x[j], lam[:, None] * y + (1 - lam[:, None]) * y[j]
+
+
+def cutmix(x: torch.Tensor, y: torch.Tensor, gen: torch.Generator, alpha: float = 1.0, p: float = 0.5):
+    """CutMix (Yun et al. 2019), per image: paste a box of a random partner covering about
+    1 - lam of the image (lam ~ Beta(alpha, alpha)); targets mix by the pasted area.
+    Applied with probability p (0.5 in the paper's CIFAR setup)."""
+    n, _, h, w = x.shape
+    lam = _beta(alpha, n, gen).to(x.device)
+    cut_h = (h * torch.sqrt(1 - lam)).long()
+    cut_w = (w * torch.sqrt(1 - lam)).long()
+    cy = _uniform_int(n, h, gen, x.device)
+    cx = _uniform_int(n, w, gen, x.device)
+    top, bottom = (cy - cut_h // 2).clamp(0, h), (cy + cut_h // 2).clamp(0, h)
+    left, right = (cx - cut_w // 2).clamp(0, w), (cx + cut_w // 2).clamp(0, w)
+    apply = torch.rand(n, generator=gen, device=gen.device).to(x.device) < p
+    rows = torch.arange(h, device=x.device)[None, :]
+    cols = torch.arange(w, device=x.device)[None, :]
+    box = (((rows >= top[:, None]) & (rows < bottom[:, None]))[:, :, None]
+           & ((cols >= left[:, None]) & (cols < right[:, None]))[:, None, :]) & apply[:, None, None]
+    j = _partners(n, gen, x.device)
+    mixed = torch.where(box[:, None], x[j], x)
+    kept = 1 - box.float().mean(dim=(1, 2))  # the label weight is the area actually kept
+    return mixed, kept[:, None] * y + (1 - kept[:, None]) * y[j]
+
+
+IMAGE_OPS: dict[str, Callable[..., torch.Tensor]] = {
     "shift": random_shift,
     "flip": random_flip,
     "cutout": cutout,
+    "autoaugment": policies.autoaugment,
+    "randaugment": policies.randaugment,
+    "trivialaugment": policies.trivialaugment,
 }
+LABEL_OPS: dict[str, Callable[..., tuple[torch.Tensor, torch.Tensor]]] = {"mixup": mixup, "cutmix": cutmix}
+AUGMENTATIONS = sorted(IMAGE_OPS) + sorted(LABEL_OPS)
 
 
 def apply_augmentations(
-    x: torch.Tensor, ops: Sequence[Mapping[str, Any]], gen: torch.Generator
-) -> torch.Tensor:
-    """Apply the configured ops in order; each op is {'op': name, **its parameters}."""
+    x: torch.Tensor,
+    y: torch.Tensor,
+    ops: Sequence[Mapping[str, Any]],
+    gen: torch.Generator,
+    mean: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Apply the configured ops in order to images on the 0..1 scale and their soft
+    targets [B, classes]; each op is {'op': name, **its parameters}. `mean` (per channel)
+    is the Cutout fill."""
     for spec in ops:
         params = dict(spec)
         name = params.pop("op")
-        if name not in AUGMENTATIONS:
-            raise ValueError(f"unknown augmentation op {name!r}; known: {sorted(AUGMENTATIONS)}")
-        x = AUGMENTATIONS[name](x, gen, **params)
-    return x
+        if name in LABEL_OPS:
+            x, y = LABEL_OPS[name](x, y, gen, **params)
+        elif name in IMAGE_OPS:
+            if name == "cutout":
+                params.setdefault("fill", mean)
+            x = IMAGE_OPS[name](x, gen, **params)
+        else:
+            raise ValueError(f"unknown augmentation op {name!r}; known: {AUGMENTATIONS}")
+    return x, y
 
 
 def query_plan(shift: int, flip: bool) -> list[tuple[bool, int, int]]:

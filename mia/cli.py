@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, required=True)
     s.add_argument("--subset", type=_optional_int, default=None, help="use only this many examples")
     s.add_argument("--data-dir", type=_optional_str, default=None)
+    s.add_argument("--validation-fraction", type=float, default=0.5,
+                   help="share of the holdout used for early stopping; the rest measures test accuracy")
     s.add_argument("--out", required=True)
 
     s = sub.add_parser("train", help="train one shadow model on its keep mask",

@@ -100,7 +100,30 @@ def validate_config(config: Mapping, schema: Mapping | None = None) -> dict:
         raise ConfigError(
             f"config key report.roc_attacks: {missing} are not run; attack.variants is {attack['variants']}"
         )
+    baseline = report["baseline_scenario"]
+    if baseline is not None and baseline not in scenarios:
+        raise ConfigError(
+            f"config key report.baseline_scenario: {baseline!r} is not a scenario; scenarios: {sorted(scenarios)}"
+        )
+    for name in scenarios:
+        recipe = resolve_recipe(cfg, name, schema)
+        late = [e for e in recipe["save_epochs"] if e > recipe["epochs"]]
+        if late:
+            raise ConfigError(
+                f"config key scenarios.{name}.save_epochs: {late} exceed the scenario's epochs ({recipe['epochs']})"
+            )
+        if recipe["early_stopping"] is not None:
+            for ds, dcfg in cfg["datasets"].items():
+                if dcfg["validation_fraction"] <= 0:
+                    raise ConfigError(
+                        f"config key datasets.{ds}.validation_fraction: scenario {name!r} uses early stopping, "
+                        "which needs a validation part of the holdout (> 0)"
+                    )
     return cfg
+
+
+def baseline_scenario(config: Mapping) -> str:
+    return config["report"]["baseline_scenario"] or next(iter(config["scenarios"]))
 
 
 def resolve_recipe(config: Mapping, scenario: str, schema: Mapping | None = None) -> dict:

@@ -57,6 +57,17 @@ def split_indices(
     return pool, holdout
 
 
+def validation_split(n_holdout: int, validation_fraction: float, seed: int) -> np.ndarray:
+    """Boolean [n_holdout] mask of the holdout part used for early stopping; the rest
+    measures test accuracy and is never looked at during training."""
+    if not 0.0 <= validation_fraction < 1.0:
+        raise ValueError(f"validation_fraction must lie in [0, 1), got {validation_fraction}")
+    rng = np.random.default_rng([int(seed), 0x76616C])
+    mask = np.zeros(n_holdout, dtype=bool)
+    mask[rng.permutation(n_holdout)[: int(round(n_holdout * validation_fraction))]] = True
+    return mask
+
+
 def channel_stats(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-channel mean and std of uint8 images on the 0..1 scale."""
     x = images.astype(np.float64) / 255.0
@@ -71,8 +82,10 @@ def prepare_arrays(
     seed: int,
     subset: int | None = None,
     data_dir: str | None = None,
+    validation_fraction: float = 0.5,
 ) -> tuple[dict[str, np.ndarray], dict]:
-    """Arrays and attrs of a dataset's data store: pool + holdout with source indices."""
+    """Arrays and attrs of a dataset's data store: pool + holdout with source indices and
+    the holdout's validation/test split."""
     raw = load_raw(source, data_dir)
     pool, holdout = split_indices(len(raw.labels), holdout_fraction, seed, subset)
     mean, std = channel_stats(raw.images[pool])
@@ -83,6 +96,7 @@ def prepare_arrays(
         "holdout_images": raw.images[holdout],
         "holdout_labels": raw.labels[holdout],
         "holdout_source_index": holdout.astype(np.int64),
+        "holdout_is_validation": validation_split(len(holdout), validation_fraction, seed),
         "mean": mean,
         "std": std,
     }

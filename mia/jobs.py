@@ -22,7 +22,7 @@ from mia.keep import keep_mask
 from mia.logits import accuracy, query_logits
 from mia.models import build_model, count_parameters
 from mia.store import atomic_path, provenance_attrs, read_h5, write_h5
-from mia.train import normalize, train_model
+from mia.train import normalize, to_unit, train_model
 
 ATTACKS = LIRA_VARIANTS + ("loss_threshold",)
 
@@ -32,24 +32,24 @@ def log(msg: str) -> None:
 
 
 def run_prepare(out: str, source: str, holdout_fraction: float, seed: int,
-                subset: int | None = None, data_dir: str | None = None) -> None:
+                subset: int | None = None, data_dir: str | None = None, validation_fraction: float = 0.5) -> None:
     job = {"source": source, "holdout_fraction": holdout_fraction, "seed": seed,
-           "subset": subset, "data_dir": data_dir}
-    arrays, info = prepare_arrays(source, holdout_fraction, seed, subset, data_dir)
+           "subset": subset, "data_dir": data_dir, "validation_fraction": validation_fraction}
+    arrays, info = prepare_arrays(source, holdout_fraction, seed, subset, data_dir, validation_fraction)
     attrs = provenance_attrs("data", job, seed) | info
     write_h5(out, arrays, attrs)
-    log(f"{source}: pool {len(arrays['pool_labels'])}, holdout {len(arrays['holdout_labels'])}, "
+    n_val = int(arrays["holdout_is_validation"].sum())
+    log(f"{source}: pool {len(arrays['pool_labels'])}, holdout {len(arrays['holdout_labels'])} "
+        f"({n_val} validation, {len(arrays['holdout_labels']) - n_val} test), "
         f"image shape {arrays['pool_images'].shape[1:]}, classes {info['num_classes']} -> {out}")
 
 
 def _load_data(path: str, device: torch.device) -> tuple[dict, dict, dict]:
+    """The data store with its images on `device` as one uint8 tensor per split."""
     arrays, attrs = read_h5(path)
-    mean = torch.from_numpy(arrays["mean"]).to(device)
-    std = torch.from_numpy(arrays["std"]).to(device)
-    tensors = {
-        split: normalize(torch.from_numpy(arrays[f"{split}_images"]).to(device), mean, std)
-        for split in ("pool", "holdout")
-    }
+    tensors = {k: torch.from_numpy(arrays[k]).to(device)
+               for k in ("pool_images", "holdout_images", "pool_labels", "holdout_labels", "mean", "std")}
+    tensors["validation"] = torch.from_numpy(arrays["holdout_is_validation"]).to(device)
     return arrays, attrs, tensors
 
 
@@ -71,17 +71,21 @@ def run_train(data: str, out: str, model_index: int, recipe: dict, seed: int,
     log(f"model {model_index}{of}: {recipe['model']} ({count_parameters(net):,} parameters) on {dev}, "
         f"{int(keep.sum())} of {n_pool} pool examples, recipe {json.dumps(recipe, sort_keys=True)}")
     keep_t = torch.from_numpy(keep).to(dev)
-    y_pool = torch.from_numpy(arrays["pool_labels"]).to(dev)
-    y_hold = torch.from_numpy(arrays["holdout_labels"]).to(dev)
-    history = train_model(net, x["pool"][keep_t], y_pool[keep_t], x["holdout"], y_hold, recipe,
-                          mseed, log, tag=f"model {model_index}{of} ")
+    val = x["validation"]
+    result = train_model(net, to_unit(x["pool_images"][keep_t]), x["pool_labels"][keep_t],
+                         to_unit(x["holdout_images"][val]), x["holdout_labels"][val], x["mean"], x["std"],
+                         recipe, int(attrs["num_classes"]), mseed, log, tag=f"model {model_index}{of} ")
     job = {"recipe": recipe, "seed": seed, "model_index": model_index, "data": str(data)}
+    cpu = lambda state: {k: v.detach().cpu() for k, v in state.items()}
     checkpoint = {
-        "state_dict": {k: v.cpu() for k, v in net.state_dict().items()},
+        "state_dict": cpu(net.state_dict()),
+        "snapshots": {int(e): cpu(state) for e, state in result.snapshots.items()},
         "spec": {"model": recipe["model"], "in_channels": c, "num_classes": int(attrs["num_classes"]),
                  "image_size": h, "width": int(recipe["width"])},
-        "history": history,
-        "epoch": len(history["train_loss"]),
+        "history": result.history,
+        "epoch": int(recipe["epochs"]),
+        "stop_epoch": result.stop_epoch,
+        "best_epoch": result.best_epoch,
         "keep": torch.from_numpy(keep),
         "model_index": model_index,
         "seed": seed,
@@ -105,31 +109,42 @@ def run_logits(data: str, model: str, out: str, query_shift: int, query_flip: bo
     ckpt = load_checkpoint(model)
     spec = ckpt["spec"]
     net = build_model(spec["model"], spec["in_channels"], spec["num_classes"], spec["image_size"],
-                      spec["width"], seed=0)
-    net.load_state_dict(ckpt["state_dict"])
-    net.to(dev)
+                      spec["width"], seed=0).to(dev)
     flip = bool(attrs["flip_ok"]) if query_flip is None else bool(query_flip)
     keep = ckpt["keep"].numpy().astype(bool)
     if len(keep) != len(arrays["pool_labels"]):
         raise ValueError(f"{model} was trained on a pool of {len(keep)} examples but {data} holds "
                          f"{len(arrays['pool_labels'])}; retrain it")
-    t0 = time.perf_counter()
-    pool_logits, plan = query_logits(net, x["pool"], query_shift, flip)
-    holdout_logits, _ = query_logits(net, x["holdout"], query_shift, flip)
+    pool = normalize(x["pool_images"], x["mean"], x["std"])
+    holdout = normalize(x["holdout_images"], x["mean"], x["std"])
     labels, hlabels = arrays["pool_labels"], arrays["holdout_labels"]
-    train_acc = accuracy(pool_logits[keep, 0], labels[keep])
-    holdout_acc = accuracy(holdout_logits[:, 0], hlabels)
-    n_img = (len(labels) + len(hlabels)) * len(plan)
-    log(f"model {ckpt['model_index']}: {len(plan)} query views, {n_img / (time.perf_counter() - t0):.0f} images/s, "
-        f"train_acc {train_acc:.4f} holdout_acc {holdout_acc:.4f}")
+    test = ~arrays["holdout_is_validation"]
+    # The final weights (the best ones under early stopping) stand for the last epoch.
+    states = dict(sorted(ckpt["snapshots"].items())) | {ckpt["epoch"]: ckpt["state_dict"]}
+    pool_logits, holdout_logits, train_acc, test_acc = [], [], [], []
+    for epoch, state in states.items():
+        net.load_state_dict(state)
+        t0 = time.perf_counter()
+        lp, plan = query_logits(net, pool, query_shift, flip)
+        lh, _ = query_logits(net, holdout, query_shift, flip)
+        pool_logits.append(lp)
+        holdout_logits.append(lh)
+        train_acc.append(accuracy(lp[keep, 0], labels[keep]))
+        test_acc.append(accuracy(lh[test, 0], hlabels[test]))
+        n_img = (len(labels) + len(hlabels)) * len(plan)
+        log(f"model {ckpt['model_index']} epoch {epoch}: {len(plan)} query views, "
+            f"{n_img / (time.perf_counter() - t0):.0f} images/s, train_acc {train_acc[-1]:.4f} "
+            f"holdout_acc {test_acc[-1]:.4f}")
     job = {"model": str(model), "data": str(data), "query_shift": query_shift, "query_flip": flip,
            "model_config": json.loads(ckpt["config"])}
     write_h5(out, {
-        "logits": pool_logits[None].astype(np.float32),
-        "holdout_logits": holdout_logits[None].astype(np.float32),
+        "logits": np.stack(pool_logits).astype(np.float32),
+        "holdout_logits": np.stack(holdout_logits).astype(np.float32),
         "labels": labels, "holdout_labels": hlabels, "keep": keep,
-        "train_acc": np.array([train_acc]), "holdout_acc": np.array([holdout_acc]),
-        "epochs": np.array([ckpt["epoch"]], dtype=np.int64), "query_plan": plan,
+        "holdout_is_validation": arrays["holdout_is_validation"],
+        "train_acc": np.array(train_acc), "holdout_acc": np.array(test_acc),
+        "epochs": np.array(list(states), dtype=np.int64), "query_plan": plan,
+        "stop_epoch": np.array(ckpt["stop_epoch"]), "best_epoch": np.array(ckpt["best_epoch"]),
     }, provenance_attrs("logits", job, ckpt["seed"]) | {"model_index": ckpt["model_index"]})
 
 
@@ -159,6 +174,8 @@ def load_logit_stores(paths: Sequence[str]) -> dict[str, Any]:
         "keep": np.stack([s[2]["keep"] for s in stores]).astype(bool),
         "train_acc": np.stack([s[2]["train_acc"] for s in stores]),
         "holdout_acc": np.stack([s[2]["holdout_acc"] for s in stores]),
+        "stop_epoch": np.array([s[2]["stop_epoch"] for s in stores], dtype=np.int64),
+        "best_epoch": np.array([s[2]["best_epoch"] for s in stores], dtype=np.int64),
         "epochs": ref["epochs"],
         "seed": stores[0][3]["seed"],
     }
@@ -184,6 +201,7 @@ def run_attack(logits: Sequence[str], out: str, variants: Sequence[str], chunk_s
     write_h5(out, {
         "scores": result, "attacks": np.array(list(variants)), "keep": d["keep"],
         "epochs": d["epochs"], "train_acc": d["train_acc"], "holdout_acc": d["holdout_acc"],
+        "stop_epoch": d["stop_epoch"], "best_epoch": d["best_epoch"],
     }, provenance_attrs("attack", job, d["seed"]))
     log(f"attack done in {time.perf_counter() - t0:.1f} s -> {out}")
 

@@ -10,7 +10,8 @@ from mia.models import build_model, count_parameters
 from mia.store import job_config, read_h5
 
 RECIPE = {"model": "small_cnn", "width": 8, "epochs": 2, "batch_size": 32, "lr": 0.05, "momentum": 0.9,
-          "nesterov": False, "weight_decay": 5e-4, "augment": [{"op": "shift", "pad": 1}, {"op": "cutout", "size": 3}]}
+          "nesterov": False, "weight_decay": 5e-4, "augment": [{"op": "shift", "pad": 1}, {"op": "cutout", "size": 3}],
+          "early_stopping": None, "save_epochs": []}
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +46,7 @@ def test_train_is_deterministic_and_records_history(data_store, tmp_path, capsys
         jobs.run_train(str(data_store), str(tmp_path / name), model_index=1, recipe=RECIPE, seed=1, device="cpu")
     a, b = jobs.load_checkpoint(tmp_path / "a.pt"), jobs.load_checkpoint(tmp_path / "b.pt")
     assert all(torch.equal(a["state_dict"][k], b["state_dict"][k]) for k in a["state_dict"])
-    assert len(a["history"]["train_loss"]) == 2 and len(a["history"]["holdout_acc"]) == 2
+    assert len(a["history"]["train_loss"]) == 2 and len(a["history"]["val_acc"]) == 2
     assert all(0.0 <= v <= 1.0 for v in a["history"]["train_acc"])
     np.testing.assert_array_equal(a["keep"].numpy(), keep_mask(1, 1, 150))
     log = capsys.readouterr().out
@@ -81,3 +82,23 @@ def test_attack_rejects_an_incomplete_model_set(data_store, tmp_path):
     with pytest.raises(ValueError, match=r"models 0\.\.0 once each; got indices \[1\]"):
         jobs.run_attack([str(store)], str(tmp_path / "a.h5"), ["lira_online"])
     assert not (tmp_path / "a.h5").exists()
+
+
+def test_epoch_snapshots_give_logits_per_epoch(data_store, tmp_path):
+    recipe = RECIPE | {"epochs": 4, "save_epochs": [1, 3],
+                       "early_stopping": {"monitor": "val_acc", "patience": 10, "min_delta": 0.0, "restore_best": True}}
+    ckpt, out = tmp_path / "m.pt", tmp_path / "l.h5"
+    jobs.run_train(str(data_store), str(ckpt), model_index=0, recipe=recipe, seed=1, device="cpu")
+    saved = jobs.load_checkpoint(ckpt)
+    assert sorted(saved["snapshots"]) == [1, 3] and saved["stop_epoch"] == 4 and 1 <= saved["best_epoch"] <= 4
+    jobs.run_logits(str(data_store), str(ckpt), str(out), query_shift=0, query_flip=None, device="cpu")
+    arrays, _ = read_h5(out)
+    assert arrays["epochs"].tolist() == [1, 3, 4]
+    assert arrays["logits"].shape == (3, 150, 1, 10)
+    assert not np.array_equal(arrays["logits"][0], arrays["logits"][2])
+    assert arrays["train_acc"].shape == (3,) and int(arrays["best_epoch"]) == saved["best_epoch"]
+    # Holdout accuracy is measured on the test part only, never on the validation part.
+    test = ~arrays["holdout_is_validation"]
+    assert 0 < test.sum() < 50
+    expected = (arrays["holdout_logits"][2, test, 0].argmax(-1) == arrays["holdout_labels"][test]).mean()
+    assert arrays["holdout_acc"][2] == pytest.approx(expected)

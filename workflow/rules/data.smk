@@ -6,9 +6,11 @@ rule prepare_data:
         holdout_fraction=lambda wc: dataset_cfg(wc)["holdout_fraction"],
         subset=lambda wc: dataset_cfg(wc)["subset"],
         data_dir=lambda wc: dataset_cfg(wc)["data_dir"],
+        validation_fraction=lambda wc: dataset_cfg(wc)["validation_fraction"],
         seed=config["seed"],
     log:
         "results/logs/prepare_data/{dataset}.log",
     shell:
         "python -m mia prepare-data --source {params.source} --holdout-fraction {params.holdout_fraction}"
-        " --subset {params.subset} --data-dir {params.data_dir:q} --seed {params.seed} --out {output} > {log} 2>&1"
+        " --subset {params.subset} --data-dir {params.data_dir:q} --seed {params.seed}"
+        " --validation-fraction {params.validation_fraction} --out {output} > {log} 2>&1"
