@@ -15,12 +15,14 @@ from mia import __version__
 
 def _recipe(text: str) -> dict:
     """A training recipe given inline as JSON or as a path to a YAML/JSON file."""
-    if Path(text).is_file():
-        return yaml.safe_load(Path(text).read_text())
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        raise argparse.ArgumentTypeError(f"--recipe is neither a file nor valid JSON: {err}") from None
+    if text.lstrip().startswith("{"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as err:
+            raise argparse.ArgumentTypeError(f"--recipe is not valid JSON: {err}") from None
+    if not Path(text).is_file():
+        raise argparse.ArgumentTypeError(f"--recipe {text!r} is neither JSON nor an existing file")
+    return yaml.safe_load(Path(text).read_text())
 
 
 def _tri_state(text: str) -> bool | None:
@@ -105,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--metrics", nargs="+", required=True)
     s.add_argument("--fprs", type=float, nargs="+", required=True)
     s.add_argument("--headline-fpr", type=float, required=True)
+    s.add_argument("--baseline", required=True, help="scenario the others are compared with")
     s.add_argument("--out-csv", required=True)
     s.add_argument("--out-md", required=True)
 
@@ -113,6 +116,31 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--attack-files", nargs="+", required=True)
     s.add_argument("--scenarios", nargs="+", required=True, help="scenario name of each attack file")
     s.add_argument("--attacks", nargs="+", required=True)
+    s.add_argument("--dataset", required=True)
+    s.add_argument("--out", required=True)
+
+    s = sub.add_parser("analyze", help="per-model table and gap-vs-attack correlations of a dataset",
+                       description="One row per target model (final epoch, one attack) over all scenarios "
+                                   "of a dataset, and Spearman's rho of the gap against TPR and AUC with a "
+                                   "bootstrap 95% interval.")
+    s.add_argument("--per-target", nargs="+", required=True, help="per_target.csv of each scenario")
+    s.add_argument("--attack", required=True)
+    s.add_argument("--fpr", type=float, required=True)
+    s.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    s.add_argument("--out-models", required=True)
+    s.add_argument("--out-correlation", required=True)
+
+    s = sub.add_parser("plot-gap", help="scatter of gap vs TPR and AUC over all models of a dataset")
+    s.add_argument("--models", required=True)
+    s.add_argument("--correlation", required=True)
+    s.add_argument("--fpr", type=float, required=True)
+    s.add_argument("--dataset", required=True)
+    s.add_argument("--out", required=True)
+
+    s = sub.add_parser("plot-epochs", help="TPR and holdout accuracy against epoch per scenario")
+    s.add_argument("--metrics", nargs="+", required=True)
+    s.add_argument("--attacks", nargs="+", required=True)
+    s.add_argument("--fpr", type=float, required=True)
     s.add_argument("--dataset", required=True)
     s.add_argument("--out", required=True)
 
@@ -130,27 +158,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Imported here so `--help` answers without loading torch.
     from mia import jobs, plots, report
 
+    stages = {
+        "prepare-data": jobs.run_prepare, "train": jobs.run_train, "logits": jobs.run_logits,
+        "attack": jobs.run_attack, "metrics": report.run_metrics, "summarize": report.run_summarize,
+        "analyze": report.run_analyze, "plot-roc": plots.run_roc_plot, "plot-bars": plots.run_bar_plot,
+        "plot-gap": plots.run_gap_plot, "plot-epochs": plots.run_epoch_plot,
+    }
     a = vars(args)
     stage = a.pop("stage")
     try:
-        if stage == "prepare-data":
-            jobs.run_prepare(**a)
-        elif stage == "train":
-            jobs.run_train(**a)
-        elif stage == "logits":
-            jobs.run_logits(**a)
-        elif stage == "attack":
-            jobs.run_attack(**a)
-        elif stage == "metrics":
-            report.run_metrics(**a)
-        elif stage == "summarize":
-            report.run_summarize(**a)
-        elif stage == "plot-roc":
-            if len(args.scenarios) != len(args.attack_files):
-                raise ValueError("--scenarios needs one name per --attack-files entry")
-            plots.run_roc_plot(**a)
-        elif stage == "plot-bars":
-            plots.run_bar_plot(**a)
+        if stage == "plot-roc" and len(args.scenarios) != len(args.attack_files):
+            raise ValueError("--scenarios needs one name per --attack-files entry")
+        stages[stage](**a)
     except (ValueError, KeyError, FileNotFoundError, RuntimeError) as err:
         print(f"mia {stage}: error: {err}", file=sys.stderr)
         return 2

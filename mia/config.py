@@ -95,10 +95,11 @@ def validate_config(config: Mapping, schema: Mapping | None = None) -> dict:
         raise ConfigError(
             f"config key report.headline_fpr: {report['headline_fpr']} must be one of report.fprs {report['fprs']}"
         )
-    missing = [a for a in report["roc_attacks"] if a not in attack["variants"]]
+    missing = [a for a in report["roc_attacks"] + [report["analysis_attack"]] if a not in attack["variants"]]
     if missing:
         raise ConfigError(
-            f"config key report.roc_attacks: {missing} are not run; attack.variants is {attack['variants']}"
+            f"config key report.roc_attacks / report.analysis_attack: {missing} are not run; "
+            f"attack.variants is {attack['variants']}"
         )
     baseline = report["baseline_scenario"]
     if baseline is not None and baseline not in scenarios:

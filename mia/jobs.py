@@ -189,6 +189,11 @@ def run_attack(logits: Sequence[str], out: str, variants: Sequence[str], chunk_s
     d = load_logit_stores(logits)
     m, n_epochs, n, a = d["scores"].shape
     log(f"{m} models, {n} pool examples, {a} queries, epochs {d['epochs'].tolist()}")
+    fewest = int(min(d["keep"].sum(axis=0).min(), (~d["keep"]).sum(axis=0).min())) - 1
+    if fewest < 2 and any(v in ("lira_online", "lira_offline", "lira_offline_onesided") for v in variants):
+        log(f"warning: some examples keep only {fewest} IN or OUT shadow score(s) once the target is left "
+            "out; per-example stds are then 0 and those variants degenerate. Use more models (>= 8) or "
+            "the fixed-variance variants.")
     result = np.empty((len(variants), n_epochs, m, n), dtype=np.float32)
     lira = tuple(v for v in variants if v in LIRA_VARIANTS)
     for e in range(n_epochs):

@@ -72,3 +72,51 @@ def run_bar_plot(summary: str, dataset: str, attacks: Sequence[str], fpr: float,
     table = pd.read_csv(summary)
     table = table[table["dataset"] == dataset]
     _save(tpr_bar_figure(table, attacks, fpr, f"{dataset}: attack success per scenario"), out)
+
+
+def gap_scatter_figure(models: pd.DataFrame, correlation: pd.DataFrame, fpr: float, title: str):
+    """Gap vs TPR at `fpr` and vs AUC, one point per model, coloured by scenario, with
+    Spearman's rho and its bootstrap interval in each panel."""
+    col = fpr_label(fpr)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
+    for ax, y, label in ((axes[0], col, f"TPR at {fpr * 100:g}% FPR"), (axes[1], "auc", "AUC")):
+        for scenario, group in models.groupby("scenario", sort=False):
+            ax.scatter(group["gap"], group[y], s=14, alpha=0.75, label=scenario)
+        r = correlation[correlation["y"] == y].iloc[0]
+        ax.text(0.03, 0.95, f"Spearman ρ = {r['rho']:.2f}\n95% CI [{r['ci_low']:.2f}, {r['ci_high']:.2f}]"
+                f"\n{int(r['n_models'])} models", transform=ax.transAxes, va="top", fontsize=8,
+                bbox={"facecolor": "white", "alpha": 0.8, "lw": 0})
+        ax.set(xlabel="generalization gap (train acc − holdout acc)", ylabel=label)
+        ax.grid(True, alpha=0.3)
+    axes[1].legend(fontsize=7, loc="lower right")
+    fig.suptitle(title)
+    return fig
+
+
+def run_gap_plot(models: str, correlation: str, fpr: float, dataset: str, out: str) -> None:
+    _save(gap_scatter_figure(pd.read_csv(models), pd.read_csv(correlation), fpr,
+                             f"{dataset}: gap vs attack success, one point per model"), out)
+
+
+def epoch_figure(metrics: pd.DataFrame, attacks: Sequence[str], fpr: float, title: str):
+    """TPR at `fpr` (pooled) and holdout accuracy against epoch, one line per scenario."""
+    col = fpr_label(fpr)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for scenario, group in metrics.groupby("scenario", sort=False):
+        for attack in attacks:
+            rows = group[group["attack"] == attack].sort_values("epoch")
+            axes[0].plot(rows["epoch"], 100 * rows[col], marker="o", ms=3, label=f"{scenario} / {attack}")
+        rows = group[group["attack"] == attacks[0]].sort_values("epoch")
+        axes[1].plot(rows["epoch"], rows["holdout_acc"], marker="o", ms=3, label=scenario)
+    axes[0].set(xlabel="epoch", ylabel=f"TPR at {fpr * 100:g}% FPR (%)")
+    axes[1].set(xlabel="epoch", ylabel="holdout accuracy")
+    for ax in axes:
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle(title)
+    return fig
+
+
+def run_epoch_plot(metrics: Sequence[str], attacks: Sequence[str], fpr: float, dataset: str, out: str) -> None:
+    frame = pd.concat([pd.read_csv(p) for p in metrics], ignore_index=True)
+    _save(epoch_figure(frame, attacks, fpr, f"{dataset}: attack success and accuracy over training"), out)

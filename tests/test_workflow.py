@@ -24,8 +24,9 @@ def test_dry_run_of_the_default_config_lists_the_expected_jobs(tmp_path):
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     m, s, d = config["models"], len(config["scenarios"]), len(config["datasets"])
     assert counts == {"prepare_data": d, "train": m * s * d, "logits": m * s * d, "attack": s * d,
-                      "metrics": s * d, "summarize": 1, "plot_roc": d, "plot_bars": d, "all": 1,
-                      "total": 1 + 2 * m * s * d + 2 * s * d + 1 + 2 * d + 1}
+                      "metrics": s * d, "summarize": 1, "analyze": d, "plot_roc": d, "plot_bars": d,
+                      "plot_gap": d, "plot_epochs": d, "all": 1,
+                      "total": d + 2 * m * s * d + 2 * s * d + 1 + 5 * d + 1}
 
 
 def test_invalid_config_stops_with_the_key_and_allowed_values(tmp_path):
@@ -42,29 +43,44 @@ def test_tiny_run_produces_summary_plots_and_stores(tiny_run):
     workdir, _ = tiny_run
     results = workdir / "results"
     summary = pd.read_csv(results / "summary.csv")
-    expected_cols = ["dataset", "scenario", "attack", "models", "epoch", "train_acc", "holdout_acc", "gap", "auc",
-                     "balanced_acc", "tpr@0.1%fpr", "tpr@1%fpr", "tpr@10%fpr", "tpr@1%fpr_mean", "tpr@1%fpr_std"]
-    assert list(summary.columns[: len(expected_cols)]) == expected_cols
+    expected_cols = ["dataset", "scenario", "attack", "models", "epoch", "stop_epoch", "best_epoch", "train_acc",
+                     "holdout_acc", "gap", "auc", "balanced_acc", "tpr@0.1%fpr", "tpr@1%fpr", "tpr@10%fpr",
+                     "tpr@1%fpr_mean", "tpr@1%fpr_std", "min_resolvable_fpr", "tpr@1%fpr_reduction",
+                     "holdout_acc_change"]
+    assert list(summary.columns) == expected_cols
     assert len(summary) == 2 * 6  # scenarios x attacks
     assert set(summary["scenario"]) == {"baseline", "augmented"}
-    assert (summary["models"] == 4).all() and (summary["epoch"] == 2).all()
+    assert (summary["models"] == 4).all() and (summary["epoch"] == 3).all()
+    base = summary[summary["scenario"] == "baseline"]
+    assert ((base["tpr@1%fpr_reduction"] == 1) | (base["tpr@1%fpr"] == 0)).all()
+    assert (base["holdout_acc_change"] == 0).all() and (base["stop_epoch"] == 3).all()
+    aug = summary[summary["scenario"] == "augmented"]
+    assert aug["stop_epoch"].between(2, 3).all() and (aug["best_epoch"] <= aug["stop_epoch"]).all()
     for col in ["train_acc", "holdout_acc", "auc", "tpr@0.1%fpr", "tpr@1%fpr", "tpr@10%fpr"]:
         assert summary[col].between(0, 1).all(), col
     assert summary["balanced_acc"].between(0.5, 1).all()
     np.testing.assert_allclose(summary["gap"], summary["train_acc"] - summary["holdout_acc"], atol=1e-5)
     assert (summary["tpr@0.1%fpr"] <= summary["tpr@1%fpr"]).all()
     md = (results / "summary.md").read_text()
-    assert md.count("| digits |") == 12 and "TPR@1%FPR mean ± std" in md
-    for png in ["roc_digits.png", "tpr_digits.png"]:
+    assert md.count("| digits |") == 12 and "TPR@1%FPR mean ± std" in md and "TPR reduction" in md
+    for png in ["roc_digits.png", "tpr_digits.png", "gap_digits.png", "epochs_digits.png"]:
         assert (results / "plots" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     attack, attrs = read_h5(results / "digits" / "baseline" / "attack.h5")
-    assert attack["scores"].shape == (6, 1, 4, 180)
+    assert attack["scores"].shape == (6, 3, 4, 300)  # attacks x saved epochs x targets x pool
+    assert attack["epochs"].tolist() == [1, 2, 3]
+    metrics = pd.read_csv(results / "digits" / "baseline" / "metrics.csv")
+    assert len(metrics) == 6 * 3 and sorted(set(metrics["epoch"])) == [1, 2, 3]
+    models = pd.read_csv(results / "digits" / "per_model.csv")
+    assert len(models) == 2 * 4 and set(models["scenario"]) == {"baseline", "augmented"}
+    correlation = pd.read_csv(results / "digits" / "gap_correlation.csv")
+    assert list(correlation["y"]) == ["tpr@1%fpr", "auc"] and (correlation["n_models"] == 8).all()
+    assert (correlation["ci_low"] <= correlation["ci_high"]).all()
     np.testing.assert_array_equal(attack["keep"].sum(axis=0), 2)
     assert "package_version" in attrs
     per_target = pd.read_csv(results / "digits" / "baseline" / "per_target.csv")
-    assert len(per_target) == 6 * 4 and set(per_target["target"]) == {0, 1, 2, 3}
+    assert len(per_target) == 6 * 3 * 4 and set(per_target["target"]) == {0, 1, 2, 3}
     log = (results / "logs" / "train" / "digits" / "baseline" / "0.log").read_text()
-    assert "epoch 2/2" in log and "images/s" in log
+    assert "epoch 3/3" in log and "images/s" in log
     assert (results / "benchmarks" / "train" / "digits" / "baseline" / "0.tsv").exists()
 
 

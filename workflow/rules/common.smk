@@ -6,7 +6,7 @@ import sys
 from snakemake.exceptions import WorkflowError
 
 sys.path.insert(0, workflow.basedir)
-from mia.config import ConfigError, load_schema, resolve_recipe, validate_config
+from mia.config import ConfigError, baseline_scenario, load_schema, resolve_recipe, validate_config
 
 # Jobs call `python -m mia`; make that the interpreter running Snakemake (which has the
 # package) even when its virtual environment is not activated.
@@ -24,6 +24,7 @@ RESULTS = "results"
 DATASETS = list(config["datasets"])
 SCENARIOS = list(config["scenarios"])
 MODELS = config["models"]
+BASELINE = baseline_scenario(config)
 
 
 wildcard_constraints:
@@ -82,4 +83,6 @@ def final_outputs():
         f"{RESULTS}/summary.md",
         *expand(f"{RESULTS}/plots/roc_{{dataset}}.png", dataset=DATASETS),
         *expand(f"{RESULTS}/plots/tpr_{{dataset}}.png", dataset=DATASETS),
+        *expand(f"{RESULTS}/plots/gap_{{dataset}}.png", dataset=DATASETS),
+        *expand(f"{RESULTS}/plots/epochs_{{dataset}}.png", dataset=DATASETS),
     ]
