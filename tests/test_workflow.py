@@ -1,5 +1,6 @@
 """The real Snakefile: dry runs of the DAG and a tiny end-to-end run."""
 
+import json
 import re
 import shutil
 import subprocess
@@ -109,3 +110,18 @@ def test_default_profile_is_accepted(tmp_path):
     proc = snakemake(tmp_path, "-n", "--workflow-profile", str(ROOT / "workflow" / "profiles" / "default"))
     assert "workflow specific profile" in proc.stdout + proc.stderr
     assert job_counts(proc.stdout)["train"] == 8
+
+
+def test_report_renders_every_plot_and_table_with_captions(tiny_run):
+    workdir, _ = tiny_run
+    snakemake(workdir, "--report", "report.html")
+    html = (workdir / "report.html").read_text()
+    categories = json.loads(re.search(r"var categories = (\{.*?\});\n", html).group(1))
+    assert categories["Summary"] == {"Other": ["results/summary.csv"]}
+    digits = categories["digits"]
+    assert digits["baseline"] == ["results/digits/baseline/metrics.csv"]
+    assert digits["augmented"] == ["results/digits/augmented/metrics.csv"]
+    assert sorted(digits["Plots"]) == [f"results/plots/{k}_digits.png" for k in ("epochs", "gap", "roc", "tpr")]
+    assert sorted(digits["Per-model analysis"]) == ["results/digits/gap_correlation.csv", "results/digits/per_model.csv"]
+    for caption in ("Log-log ROC curves", "Spearman", "TPR reduction factor", "saved epoch"):
+        assert caption in html, caption

@@ -19,7 +19,12 @@ rule metrics:
     input:
         "results/{dataset}/{scenario}/attack.h5",
     output:
-        pooled="results/{dataset}/{scenario}/metrics.csv",
+        pooled=report(
+            "results/{dataset}/{scenario}/metrics.csv",
+            caption="../report/metrics.rst",
+            category="{dataset}",
+            subcategory="{scenario}",
+        ),
         per_target="results/{dataset}/{scenario}/per_target.csv",
     params:
         fprs=config["report"]["fprs"],

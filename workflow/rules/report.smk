@@ -2,7 +2,7 @@ rule summarize:
     input:
         expand("results/{dataset}/{scenario}/metrics.csv", dataset=DATASETS, scenario=SCENARIOS),
     output:
-        csv="results/summary.csv",
+        csv=report("results/summary.csv", caption="../report/summary.rst", category="Summary"),
         md="results/summary.md",
     params:
         fprs=config["report"]["fprs"],
@@ -19,8 +19,18 @@ rule analyze:
     input:
         lambda wc: expand("results/{dataset}/{scenario}/per_target.csv", dataset=wc.dataset, scenario=SCENARIOS),
     output:
-        models="results/{dataset}/per_model.csv",
-        correlation="results/{dataset}/gap_correlation.csv",
+        models=report(
+            "results/{dataset}/per_model.csv",
+            caption="../report/models.rst",
+            category="{dataset}",
+            subcategory="Per-model analysis",
+        ),
+        correlation=report(
+            "results/{dataset}/gap_correlation.csv",
+            caption="../report/models.rst",
+            category="{dataset}",
+            subcategory="Per-model analysis",
+        ),
     params:
         attack=config["report"]["analysis_attack"],
         fpr=config["report"]["headline_fpr"],
@@ -36,7 +46,12 @@ rule plot_roc:
     input:
         dataset_attacks,
     output:
-        "results/plots/roc_{dataset}.png",
+        report(
+            "results/plots/roc_{dataset}.png",
+            caption="../report/roc.rst",
+            category="{dataset}",
+            subcategory="Plots",
+        ),
     params:
         scenarios=SCENARIOS,
         attacks=config["report"]["roc_attacks"],
@@ -51,7 +66,12 @@ rule plot_bars:
     input:
         "results/summary.csv",
     output:
-        "results/plots/tpr_{dataset}.png",
+        report(
+            "results/plots/tpr_{dataset}.png",
+            caption="../report/bars.rst",
+            category="{dataset}",
+            subcategory="Plots",
+        ),
     params:
         attacks=config["report"]["roc_attacks"],
         fpr=config["report"]["headline_fpr"],
@@ -67,7 +87,12 @@ rule plot_gap:
         models="results/{dataset}/per_model.csv",
         correlation="results/{dataset}/gap_correlation.csv",
     output:
-        "results/plots/gap_{dataset}.png",
+        report(
+            "results/plots/gap_{dataset}.png",
+            caption="../report/gap.rst",
+            category="{dataset}",
+            subcategory="Plots",
+        ),
     params:
         fpr=config["report"]["headline_fpr"],
     log:
@@ -81,7 +106,12 @@ rule plot_epochs:
     input:
         lambda wc: expand("results/{dataset}/{scenario}/metrics.csv", dataset=wc.dataset, scenario=SCENARIOS),
     output:
-        "results/plots/epochs_{dataset}.png",
+        report(
+            "results/plots/epochs_{dataset}.png",
+            caption="../report/epochs.rst",
+            category="{dataset}",
+            subcategory="Plots",
+        ),
     params:
         attacks=config["report"]["roc_attacks"],
         fpr=config["report"]["headline_fpr"],
