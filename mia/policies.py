@@ -14,10 +14,16 @@ from collections import defaultdict
 from functools import lru_cache
 
 import torch
-from torchvision.transforms import InterpolationMode
-from torchvision.transforms import autoaugment as tv_aa
 
 Step = list[tuple[str, float]]  # one (op, signed magnitude) per image
+
+
+def _tv():
+    # Imported on first use: torchvision pulls in torch._dynamo, seconds of start-up that
+    # every job without a policy op would pay.
+    from torchvision.transforms import autoaugment
+
+    return autoaugment
 
 
 def _random(n: int, gen: torch.Generator) -> torch.Tensor:
@@ -30,6 +36,7 @@ def _randint(high: int, n: int, gen: torch.Generator) -> torch.Tensor:
 
 @lru_cache(maxsize=None)
 def _space(kind: str, bins: int, size: tuple[int, int]) -> dict[str, tuple[list[float], bool]]:
+    tv_aa = _tv()
     if kind == "autoaugment":
         raw = tv_aa.AutoAugment()._augmentation_space(bins, size)
     elif kind == "randaugment":
@@ -42,6 +49,7 @@ def _space(kind: str, bins: int, size: tuple[int, int]) -> dict[str, tuple[list[
 
 @lru_cache(maxsize=None)
 def autoaugment_policy(name: str) -> list:
+    tv_aa = _tv()
     return tv_aa.AutoAugment(tv_aa.AutoAugmentPolicy(name)).policies
 
 
@@ -51,6 +59,8 @@ def _signed(magnitude: float, signed: bool, flip_sign: bool) -> float:
 
 def apply_steps(x: torch.Tensor, steps: list[Step]) -> torch.Tensor:
     """Apply per-image op sequences to images on the 0..1 scale, grouping equal ops."""
+    tv_aa = _tv()
+    nearest = tv_aa.InterpolationMode.NEAREST
     u8 = (x * 255.0).round_().clamp_(0, 255).to(torch.uint8)
     for step in steps:
         groups: dict[tuple[str, float], list[int]] = defaultdict(list)
@@ -59,7 +69,7 @@ def apply_steps(x: torch.Tensor, steps: list[Step]) -> torch.Tensor:
                 groups[key].append(i)
         for (op, magnitude), members in groups.items():
             idx = torch.tensor(members, device=x.device)
-            u8[idx] = tv_aa._apply_op(u8[idx], op, magnitude, InterpolationMode.NEAREST, None)
+            u8[idx] = tv_aa._apply_op(u8[idx], op, magnitude, nearest, None)
     return u8.to(torch.float32).div_(255.0)
 
 

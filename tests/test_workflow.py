@@ -125,3 +125,11 @@ def test_report_renders_every_plot_and_table_with_captions(tiny_run):
     assert sorted(digits["Per-model analysis"]) == ["results/digits/gap_correlation.csv", "results/digits/per_model.csv"]
     for caption in ("Log-log ROC curves", "Spearman", "TPR reduction factor", "saved epoch"):
         assert caption in html, caption
+
+
+def test_presets_dry_run_with_the_expected_jobs(tmp_path):
+    for preset, models, scenarios in (("controlled-1k.yaml", 64, 16), ("fashion-mnist.yaml", 16, 5)):
+        proc = snakemake(tmp_path, "-n", "--configfile", str(ROOT / "configs" / preset), "--replace-workflow-config")
+        counts = job_counts(proc.stdout)
+        assert counts["train"] == counts["logits"] == models * scenarios, preset
+        assert counts["attack"] == scenarios and counts["prepare_data"] == 1
