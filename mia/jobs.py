@@ -162,8 +162,10 @@ def load_logit_stores(paths: Sequence[str]) -> dict[str, Any]:
         raise ValueError(f"logit stores must hold models 0..{len(stores) - 1} once each; got indices {indices}")
     ref = stores[0][2]
     scores, loss_scores = [], []
-    for idx, p, arrays, _ in stores:
-        for key in ("labels", "epochs", "query_plan"):
+    for _idx, p, arrays, attrs in stores:
+        if attrs["seed"] != stores[0][3]["seed"]:
+            raise ValueError(f"{p} has seed {attrs['seed']} but {stores[0][1]} has {stores[0][3]['seed']}")
+        for key in ("labels", "epochs", "query_plan", "holdout_is_validation"):
             if not np.array_equal(arrays[key], ref[key]):
                 raise ValueError(f"{p} differs from {stores[0][1]} in {key!r}; all stores need the same data")
         lg = arrays["logits"]  # [E, N, A, C]

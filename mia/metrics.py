@@ -23,10 +23,12 @@ def _clean(scores: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndar
         raise ValueError(f"{int(np.isnan(scores).sum())} membership scores are NaN")
     if members.all() or not members.any():
         raise ValueError("ROC needs both members and non-members")
-    # Infinite scores are legitimate extremes (a zero-spread fit); keep their order.
+    # Infinite scores are legitimate extremes (a zero-spread fit); keep them above (below)
+    # every finite score, which `hi + 1` would not do once hi is past 2**53.
     finite = scores[np.isfinite(scores)]
     lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 0.0)
-    return np.clip(scores, lo - 1.0, hi + 1.0), members
+    scores = np.where(scores == np.inf, np.nextafter(hi, np.inf), scores)
+    return np.where(scores == -np.inf, np.nextafter(lo, -np.inf), scores), members
 
 
 def roc_points(scores: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

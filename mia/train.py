@@ -99,7 +99,8 @@ def train_model(
     train_x / val_x are float images on the 0..1 scale on the training device; they are
     augmented per image (generator seeded by `seed`) and then normalized with mean/std.
     With early stopping the model ends with its best weights (if restore_best). Snapshots
-    are taken at recipe["save_epochs"]; an epoch after an early stop gets the final weights.
+    are taken at recipe["save_epochs"]: under early stopping with restore_best they hold the
+    best weights up to that epoch; an epoch after the stop gets the final weights.
     """
     device = train_x.device
     gen = torch.Generator(device=device)
@@ -153,9 +154,13 @@ def train_model(
             history[key].append(value)
         log(f"{tag}epoch {epoch}/{epochs} train_loss {loss_sum / n:.4f} train_acc {train_acc:.4f} "
             f"val_loss {val_loss:.4f} val_acc {val_acc:.4f} images/s {n / max(seconds, 1e-9):.0f}")
+        stop = bool(stopper) and stopper.step(epoch, history[stopper.monitor][-1], model)
         if epoch in save_epochs:
-            snapshots[epoch] = copy.deepcopy(model.state_dict())
-        if stopper and stopper.step(epoch, history[stopper.monitor][-1], model):
+            # Under early stopping with restore_best, epoch e means "what training would
+            # return had it ended at e": the best weights so far, not the raw ones.
+            restoring = stopper is not None and es_cfg.get("restore_best", True)
+            snapshots[epoch] = copy.deepcopy(stopper.best_state if restoring else model.state_dict())
+        if stop:
             stop_epoch = epoch
             log(f"{tag}early stop at epoch {epoch}: best {stopper.monitor} at epoch {stopper.best_epoch}")
             break

@@ -52,7 +52,7 @@ def test_scenarios_resolve_as_defaults_plus_overrides(default_config):
         (lambda c: c["scenarios"]["baseline"].update(early_stopping={"monitor": "loss"}), r"config key scenarios.baseline.early_stopping.monitor: 'loss' is not allowed; allowed values: \['val_loss', 'val_acc'\]"),
         (lambda c: c["scenarios"]["augmented"]["augment"].append({"op": "cutout", "pad": 2}), r"config key scenarios.augmented.augment.2: Additional properties are not allowed \('pad' was unexpected\)"),
         (lambda c: c["report"].update(headline_fpr=0.05), r"report.headline_fpr: 0.05 must be one of report.fprs"),
-        (lambda c: c["attack"].update(variants=["loss_threshold"]), r"report.roc_attacks / report.analysis_attack: \['lira_online', 'lira_offline', 'lira_online'\] are not run"),
+        (lambda c: c["attack"].update(variants=["loss_threshold"]), r"report.roc_attacks / report.analysis_attack: \['lira_online', 'lira_offline', 'lira_online_fixed'\] are not run"),
         (lambda c: c.update(colour="red"), r"config key <top level>: Additional properties are not allowed \('colour' was unexpected\)"),
     ],
 )

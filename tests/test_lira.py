@@ -125,3 +125,19 @@ def test_unknown_variant_and_bad_shapes_are_rejected():
         lira_loo(np.zeros((4, 3, 1)), keep_matrix(0, 4, 3), variants=("lira_magic",))
     with pytest.raises(ValueError, match=r"\[M, N, A\]"):
         lira_loo(np.zeros((4, 3)), keep_matrix(0, 4, 3))
+
+
+def test_tied_remaining_scores_have_exactly_zero_spread():
+    # Three models in the group with equal scores: leaving any one out leaves a tie.
+    x = np.array([[1.1], [1.1], [1.1], [5.0]])[:, :, None]
+    group = np.array([[True], [True], [True], [False]])
+    _, sd = loo_median_std(x, group)
+    assert (sd[:, 0, 0] == 0).all()
+
+
+def test_too_few_shadows_names_the_example_and_side():
+    keep = np.tile(np.array([True, True, True, False, False, False])[:, None], (1, 5))
+    keep[:, 3] = [True, True, True, True, True, False]  # example 3 is OUT for only one model
+    with pytest.raises(ValueError, match=r"example 3 is OUT for 1 model"):
+        lira_loo(np.zeros((6, 5, 1)), keep, variants=("lira_offline",))
+    lira_loo(np.zeros((6, 4, 1)), keep[:, [0, 1, 2, 4]], variants=("lira_offline",))  # balanced: fine

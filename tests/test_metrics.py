@@ -64,3 +64,10 @@ def test_attack_metrics_pools_targets_and_reports_mean_and_std():
     assert pooled["auc"] == pytest.approx(0.5)
     assert pooled["min_resolvable_fpr"] == 0.25
     assert fpr_label(1e-3) == "tpr@0.1%fpr"
+
+
+def test_infinite_scores_stay_above_huge_finite_scores():
+    scores = np.array([np.inf, 1e300, 1e17, -np.inf])
+    members = np.array([1, 0, 1, 0], bool)
+    fpr, tpr = roc_points(scores, members)
+    assert tpr_at_fpr(fpr, tpr, 0.0) == 0.5  # the infinite member ranks alone at the top

@@ -75,8 +75,9 @@ def loo_median_std(x: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.nda
     s1 = d.sum(axis=0) - d
     s2 = (d * d).sum(axis=0) - d * d
     var = np.maximum(s2 / c - (s1 / c) ** 2, 0.0)
-    # A single remaining score has zero spread; rounding in the sums must not say otherwise.
-    var = np.where(c == 1, 0.0, var)
+    # Equal remaining scores (one score, or ties) have zero spread; rounding in the sums
+    # must not say otherwise, since a 1e-8 spread instead of 0 changes the scores wildly.
+    var = np.where(kth(np.zeros_like(c)) == kth(c - 1), 0.0, var)
     return median, np.sqrt(var)
 
 
@@ -124,6 +125,14 @@ def lira_loo(
     m, n_ex, _ = scores.shape
     out = {v: np.empty((m, n_ex)) for v in variants}
     needs_in = any(v.startswith("lira_online") for v in variants)
+    for side, group in (("IN", keep), ("OUT", ~keep)) if needs_in else (("OUT", ~keep),):
+        counts = group.sum(axis=0)
+        if counts.min() < 2:
+            n = int(np.argmin(counts))
+            raise ValueError(
+                f"example {n} is {side} for {int(counts[n])} model(s); leave-one-out needs at least 2 "
+                "so every target keeps one shadow score: use more models with balanced keep masks"
+            )
     fixed_out = loo_global_std(scores, ~keep, chunk)[:, None, None]
     fixed_in = loo_global_std(scores, keep, chunk)[:, None, None] if needs_in else None
 
