@@ -39,11 +39,19 @@ def spearman_bootstrap(x: np.ndarray, y: np.ndarray, n_boot: int = 2000, seed: i
 
 
 def gap_correlations(models: pd.DataFrame, fpr: float, seed: int = 0) -> pd.DataFrame:
-    """Spearman's rho (with bootstrap 95 % CI) of the gap against TPR at `fpr` and AUC."""
+    """Spearman's rho (with bootstrap 95 % CI) of the gap against TPR at `fpr` and AUC,
+    over all models of a dataset (scope 'all': differences between scenarios drive it) and
+    within each scenario. The bootstrap treats models as independent, though the two
+    models of a keep-mask pair share their data."""
     rows = []
     for (dataset,), group in models.groupby(["dataset"]):
-        for y in (fpr_label(fpr), "auc"):
-            rows.append({"dataset": dataset, "x": "gap", "y": y} | spearman_bootstrap(group["gap"], group[y], seed=seed))
+        scopes = [("all", group)] + [(name, g) for name, g in group.groupby("scenario", sort=False)]
+        for scope, members in scopes:
+            if len(members) < 3:
+                continue
+            for y in (fpr_label(fpr), "auc"):
+                rows.append({"dataset": dataset, "scope": scope, "x": "gap", "y": y}
+                            | spearman_bootstrap(members["gap"], members[y], seed=seed))
     return pd.DataFrame(rows)
 
 

@@ -82,7 +82,7 @@ def gap_scatter_figure(models: pd.DataFrame, correlation: pd.DataFrame, fpr: flo
     for ax, y, label in ((axes[0], col, f"TPR at {fpr * 100:g}% FPR"), (axes[1], "auc", "AUC")):
         for scenario, group in models.groupby("scenario", sort=False):
             ax.scatter(group["gap"], group[y], s=14, alpha=0.75, label=scenario)
-        r = correlation[correlation["y"] == y].iloc[0]
+        r = correlation[(correlation["y"] == y) & (correlation["scope"] == "all")].iloc[0]
         ax.text(0.03, 0.95, f"Spearman ρ = {r['rho']:.2f}\n95% CI [{r['ci_low']:.2f}, {r['ci_high']:.2f}]"
                 f"\n{int(r['n_models'])} models", transform=ax.transAxes, va="top", fontsize=8,
                 bbox={"facecolor": "white", "alpha": 0.8, "lw": 0})

@@ -47,6 +47,7 @@ def test_per_model_table_takes_the_final_epoch_of_one_attack():
     models = per_model_table(pd.DataFrame(rows), "a", 1e-3)
     assert len(models) == 6 and (models["epoch"] == 10).all() and "model" in models
     corr = gap_correlations(models, 1e-3)
-    assert list(corr["y"]) == ["tpr@0.1%fpr", "auc"] and corr["rho"].tolist() == pytest.approx([1.0, 1.0])
+    assert list(corr["scope"]) == ["all", "all", "s1", "s1", "s2", "s2"]
+    assert list(corr["y"]) == ["tpr@0.1%fpr", "auc"] * 3 and corr["rho"].tolist() == pytest.approx([1.0] * 6)
     with pytest.raises(ValueError, match="attack 'z'"):
         per_model_table(pd.DataFrame(rows), "z", 1e-3)

@@ -7,9 +7,12 @@ from mia.keep import keep_matrix
 from mia.metrics import roc_summary
 
 
-def naive_lira(scores, keep, target):
-    """Reference: fit the official way with the target removed, one target at a time."""
+def naive_lira(scores, keep, target, drop_partner=True):
+    """Reference: fit the official way with the target (and its pair partner) removed,
+    one target at a time."""
     others = np.arange(len(scores)) != target
+    if drop_partner:
+        others[target ^ 1] = False
     s, k = scores[others], keep[others]
     x = scores[target]
     out = {}
@@ -34,14 +37,30 @@ def test_leave_one_out_matches_naive_fit(m):
     n, a = 37, 3
     keep = keep_matrix(7, m, n)
     scores = rng.normal(size=(m, n, a)) * 2 + keep[:, :, None] * 1.5
-    fast = lira_loo(scores, keep, chunk=10)
-    for t in range(m):
-        ref = naive_lira(scores, keep, t)
-        single = lira_single_target(scores, keep, t)
-        for v in VARIANTS:
-            np.testing.assert_allclose(fast[v][t], ref[v], rtol=1e-9, atol=1e-9, err_msg=f"{v} target {t}")
-            np.testing.assert_allclose(single[v], ref[v], rtol=1e-9, atol=1e-9, err_msg=f"{v} target {t}")
+    for drop_partner in (True, False):
+        if m == 4 and drop_partner:
+            continue  # one shadow per side: zero spreads, scores of order 1e60 (compared below at M=6+)
+        fast = lira_loo(scores, keep, chunk=10, drop_partner=drop_partner)
+        for t in range(m):
+            ref = naive_lira(scores, keep, t, drop_partner)
+            single = lira_single_target(scores, keep, t, drop_partner=drop_partner)
+            for v in VARIANTS:
+                msg = f"{v} target {t} drop_partner={drop_partner}"
+                np.testing.assert_allclose(fast[v][t], ref[v], rtol=1e-9, atol=1e-9, err_msg=msg)
+                np.testing.assert_allclose(single[v], ref[v], rtol=1e-9, atol=1e-9, err_msg=msg)
 
+
+def test_dropping_the_partner_removes_the_leave_one_out_bias_without_signal():
+    # No membership signal at all: IN and OUT scores come from one law, so AUC must be 1/2.
+    rng = np.random.default_rng(5)
+    m, n = 16, 6000
+    keep = keep_matrix(2, m, n)
+    scores = rng.normal(size=(m, n, 1)) + rng.normal(0, 2, size=(1, n, 1))
+    balanced = roc_summary(lira_loo(scores, keep, ("lira_online",))["lira_online"].ravel(), keep.ravel())["auc"]
+    biased = roc_summary(lira_loo(scores, keep, ("lira_online",), drop_partner=False)["lira_online"].ravel(),
+                         keep.ravel())["auc"]
+    assert balanced == pytest.approx(0.5, abs=0.006)
+    assert biased < 0.49  # the group with the target loses a model and fits worse
 
 def test_loo_median_even_and_odd_groups_with_ties():
     x = np.array([[1.0], [3.0], [3.0], [7.0], [9.0]])[:, :, None]  # [M=5, n=1, A=1]

@@ -74,7 +74,9 @@ def test_tiny_run_produces_summary_plots_and_stores(tiny_run):
     models = pd.read_csv(results / "digits" / "per_model.csv")
     assert len(models) == 2 * 4 and set(models["scenario"]) == {"baseline", "augmented"}
     correlation = pd.read_csv(results / "digits" / "gap_correlation.csv")
-    assert list(correlation["y"]) == ["tpr@1%fpr", "auc"] and (correlation["n_models"] == 8).all()
+    overall = correlation[correlation["scope"] == "all"]
+    assert list(overall["y"]) == ["tpr@1%fpr", "auc"] and (overall["n_models"] == 8).all()
+    assert set(correlation["scope"]) == {"all", "baseline", "augmented"}
     assert (correlation["ci_low"] <= correlation["ci_high"]).all()
     np.testing.assert_array_equal(attack["keep"].sum(axis=0), 2)
     assert "package_version" in attrs
