@@ -149,39 +149,44 @@ def run_logits(data: str, model: str, out: str, query_shift: int, query_flip: bo
     }, provenance_attrs("logits", job, ckpt["seed"]) | {"model_index": ckpt["model_index"]})
 
 
-def load_logit_stores(paths: Sequence[str]) -> dict[str, Any]:
-    """Per-model signals from logit stores: scores [M, E, N, A], loss view logits, keep,
-    accuracies; checks that the stores belong together."""
+META = ("labels", "keep", "epochs", "query_plan", "holdout_is_validation", "train_acc", "holdout_acc",
+        "stop_epoch", "best_epoch")
+
+
+def load_logit_meta(paths: Sequence[str]) -> tuple[list[str], dict[str, Any]]:
+    """Everything but the logits of a scenario's stores, ordered by model index: keep
+    [M, N], accuracies [M, E], stop/best epochs [M]. Checks that the stores belong together."""
     stores = []
     for p in paths:
-        arrays, attrs = read_h5(p)
-        stores.append((int(attrs["model_index"]), p, arrays, attrs))
+        arrays, attrs = read_h5(p, list(META))
+        stores.append((int(attrs["model_index"]), str(p), arrays, attrs))
     stores.sort(key=lambda s: s[0])
     indices = [s[0] for s in stores]
     if indices != list(range(len(stores))):
         raise ValueError(f"logit stores must hold models 0..{len(stores) - 1} once each; got indices {indices}")
-    ref = stores[0][2]
-    scores, loss_scores = [], []
+    _, first, ref, ref_attrs = stores[0]
     for _idx, p, arrays, attrs in stores:
-        if attrs["seed"] != stores[0][3]["seed"]:
-            raise ValueError(f"{p} has seed {attrs['seed']} but {stores[0][1]} has {stores[0][3]['seed']}")
+        if attrs["seed"] != ref_attrs["seed"]:
+            raise ValueError(f"{p} has seed {attrs['seed']} but {first} has {ref_attrs['seed']}")
         for key in ("labels", "epochs", "query_plan", "holdout_is_validation"):
             if not np.array_equal(arrays[key], ref[key]):
-                raise ValueError(f"{p} differs from {stores[0][1]} in {key!r}; all stores need the same data")
-        lg = arrays["logits"]  # [E, N, A, C]
-        scores.append(logit_scaled_confidence(lg, arrays["labels"][None, :, None]).astype(np.float32))
-        loss_scores.append(loss_threshold(lg[:, :, 0], arrays["labels"]))
-    return {
-        "scores": np.stack(scores),  # [M, E, N, A]
-        "loss_scores": np.stack(loss_scores),  # [M, E, N]
-        "keep": np.stack([s[2]["keep"] for s in stores]).astype(bool),
-        "train_acc": np.stack([s[2]["train_acc"] for s in stores]),
-        "holdout_acc": np.stack([s[2]["holdout_acc"] for s in stores]),
-        "stop_epoch": np.array([s[2]["stop_epoch"] for s in stores], dtype=np.int64),
-        "best_epoch": np.array([s[2]["best_epoch"] for s in stores], dtype=np.int64),
-        "epochs": ref["epochs"],
-        "seed": stores[0][3]["seed"],
-    }
+                raise ValueError(f"{p} differs from {first} in {key!r}; all stores need the same data")
+    meta = {key: np.stack([s[2][key] for s in stores]) for key in META}
+    meta |= {"labels": ref["labels"], "epochs": ref["epochs"], "keep": meta["keep"].astype(bool),
+             "seed": ref_attrs["seed"]}
+    return [s[1] for s in stores], meta
+
+
+def epoch_signals(paths: Sequence[str], epoch_index: int, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """LiRA scores [M, N, A] and loss-baseline scores [M, N] of one saved epoch, reading
+    only that epoch's logits so memory stays near one score array."""
+    scores, losses = [], []
+    for p in paths:
+        arrays, _ = read_h5(p, ["logits"], select={"logits": epoch_index})
+        lg = arrays["logits"]  # [N, A, C]
+        scores.append(logit_scaled_confidence(lg, labels[:, None]).astype(np.float32))
+        losses.append(loss_threshold(lg[None, :, 0], labels)[0])
+    return np.stack(scores), np.stack(losses)
 
 
 def run_attack(logits: Sequence[str], out: str, variants: Sequence[str], chunk_size: int = 4096) -> None:
@@ -189,9 +194,9 @@ def run_attack(logits: Sequence[str], out: str, variants: Sequence[str], chunk_s
     if unknown:
         raise ValueError(f"unknown attack(s) {unknown}; known: {list(ATTACKS)}")
     t0 = time.perf_counter()
-    d = load_logit_stores(logits)
-    m, n_epochs, n, a = d["scores"].shape
-    log(f"{m} models, {n} pool examples, {a} queries, epochs {d['epochs'].tolist()}")
+    paths, d = load_logit_meta(logits)
+    (m, n), n_epochs = d["keep"].shape, len(d["epochs"])
+    log(f"{m} models, {n} pool examples, epochs {d['epochs'].tolist()}")
     fewest = int(min(d["keep"].sum(axis=0).min(), (~d["keep"]).sum(axis=0).min())) - 1
     if fewest < 2 and any(v in ("lira_online", "lira_offline", "lira_offline_onesided") for v in variants):
         log(f"warning: some examples keep only {fewest} IN or OUT shadow score(s) once the target is left "
@@ -200,11 +205,12 @@ def run_attack(logits: Sequence[str], out: str, variants: Sequence[str], chunk_s
     result = np.empty((len(variants), n_epochs, m, n), dtype=np.float32)
     lira = tuple(v for v in variants if v in LIRA_VARIANTS)
     for e in range(n_epochs):
+        scores, losses = epoch_signals(paths, e, d["labels"])
         if lira:
-            fitted = lira_loo(d["scores"][:, e], d["keep"], lira, chunk_size)
+            fitted = lira_loo(scores, d["keep"], lira, chunk_size)
         for i, v in enumerate(variants):
-            result[i, e] = d["loss_scores"][:, e] if v == "loss_threshold" else fitted[v]
-        log(f"epoch {d['epochs'][e]}: {len(variants)} attacks scored for {m} targets")
+            result[i, e] = losses if v == "loss_threshold" else fitted[v]
+        log(f"epoch {d['epochs'][e]}: {scores.shape[2]} queries, {len(variants)} attacks scored for {m} targets")
     job = {"logits": [str(p) for p in logits], "variants": list(variants), "chunk_size": chunk_size}
     write_h5(out, {
         "scores": result, "attacks": np.array(list(variants)), "keep": d["keep"],

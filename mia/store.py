@@ -71,8 +71,11 @@ def write_h5(
                 f.attrs[key] = value
 
 
-def read_h5(path: str | os.PathLike, names: list[str] | None = None) -> tuple[dict, dict]:
-    """Return (arrays, attrs) of an HDF5 store written by `write_h5`."""
+def read_h5(
+    path: str | os.PathLike, names: list[str] | None = None, select: Mapping[str, Any] | None = None
+) -> tuple[dict, dict]:
+    """Return (arrays, attrs) of an HDF5 store written by `write_h5`. `select` maps a
+    dataset name to an index (e.g. one epoch) so only that part is read from disk."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"HDF5 store not found: {path}")
@@ -82,8 +85,9 @@ def read_h5(path: str | os.PathLike, names: list[str] | None = None) -> tuple[di
         if missing:
             raise KeyError(f"{path} lacks dataset(s) {missing}; it holds {sorted(f.keys())}")
         arrays = {}
+        select = select or {}
         for k in keys:
-            value = f[k][()]
+            value = f[k][select[k]] if k in select else f[k][()]
             if f[k].dtype.kind == "O":
                 value = np.array([v.decode() if isinstance(v, bytes) else v for v in value])
             arrays[k] = value
