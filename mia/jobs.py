@@ -67,7 +67,7 @@ def run_train(data: str, out: str, model_index: int, recipe: dict, seed: int,
     keep = keep_mask(seed, model_index, n_pool)
     mseed = model_seed(seed, model_index)
     c, h = arrays["pool_images"].shape[1:3]
-    net = build_model(recipe["model"], c, int(attrs["num_classes"]), h, int(recipe["width"]), mseed).to(dev)
+    net = build_model(recipe["model"], c, int(attrs["num_classes"]), h, recipe["width"], mseed).to(dev)
     of = f" of {models}" if models else ""
     log(f"model {model_index}{of}: {recipe['model']} ({count_parameters(net):,} parameters) on {dev}, "
         f"{int(keep.sum())} of {n_pool} pool examples, recipe {json.dumps(recipe, sort_keys=True)}")
@@ -82,7 +82,7 @@ def run_train(data: str, out: str, model_index: int, recipe: dict, seed: int,
         "state_dict": cpu(net.state_dict()),
         "snapshots": {int(e): cpu(state) for e, state in result.snapshots.items()},
         "spec": {"model": recipe["model"], "in_channels": c, "num_classes": int(attrs["num_classes"]),
-                 "image_size": h, "width": int(recipe["width"])},
+                 "image_size": h, "width": recipe["width"]},
         "history": result.history,
         "epoch": int(recipe["epochs"]),
         "stop_epoch": result.stop_epoch,

@@ -42,7 +42,7 @@ def test_scenarios_resolve_as_defaults_plus_overrides(default_config):
         (lambda c: c.update(models=15), r"config key models: 15 is not a multiple of 2"),
         (lambda c: c.update(models=2), r"config key models: 2 is less than the minimum of 4"),
         (lambda c: c.update(device="tpu"), r"config key device: 'tpu' is not allowed; allowed values: \['auto', 'cpu', 'cuda'\]"),
-        (lambda c: c["train_defaults"].update(model="vgg"), r"config key train_defaults.model: 'vgg' is not allowed; allowed values: \['small_cnn'\]"),
+        (lambda c: c["train_defaults"].update(model="vgg"), r"config key train_defaults.model: 'vgg' is not allowed; allowed values: \['small_cnn', 'resnet18', 'wrn28_2', 'fastnet'\]"),
         (lambda c: c["scenarios"]["baseline"].update(epoch=3), r"config key scenarios.baseline: Additional properties are not allowed \('epoch' was unexpected\); allowed keys: \[.*'epochs'"),
         (lambda c: c["train_defaults"].update(lr="fast"), r"config key train_defaults.lr: 'fast' is not of type 'number'"),
         (lambda c: c["scenarios"]["augmented"]["augment"].append({"op": "rotate"}), r"config key scenarios.augmented.augment.2.op: 'rotate' is not one of \['shift', 'flip', 'cutout', 'autoaugment', 'randaugment', 'trivialaugment', 'mixup', 'cutmix'\]"),
