@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Load a dataset, split it (seeded) into the attack pool and a holdout "
                                    "never trained on, and write images (uint8), labels, source indices and "
                                    "normalization statistics to an HDF5 store.")
-    s.add_argument("--source", required=True, help="dataset registry name: digits, fashion-mnist, mnist")
+    s.add_argument("--source", required=True, help="dataset registry name: digits, fashion-mnist, mnist, cifar10, cifar100, svhn")
     s.add_argument("--holdout-fraction", type=float, required=True)
     s.add_argument("--seed", type=int, required=True)
     s.add_argument("--subset", type=_optional_int, default=None, help="use only this many examples")
@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="share of the holdout used for early stopping; the rest measures test accuracy")
     s.add_argument("--download", type=_tri_state, default=False,
                    help="yes: let torchvision download a missing dataset into --data-dir")
+    s.add_argument("--pool", default="random", choices=["random", "train_plus_half_test", "train_only"],
+                   help="pool construction: random holdout, the paper's train + half of test, or train only")
     s.add_argument("--out", required=True)
 
     s = sub.add_parser("train", help="train one shadow model on its keep mask",

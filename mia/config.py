@@ -101,6 +101,12 @@ def validate_config(config: Mapping, schema: Mapping | None = None) -> dict:
             f"config key report.roc_attacks / report.analysis_attack: {missing} are not run; "
             f"attack.variants is {attack['variants']}"
         )
+    for ds, dcfg in cfg["datasets"].items():
+        if dcfg["source"] == "digits" and dcfg["pool"] != "random":
+            raise ConfigError(
+                f"config key datasets.{ds}.pool: {dcfg['pool']!r} needs an official train/test split, which "
+                "digits has not; use random"
+            )
     baseline = report["baseline_scenario"]
     if baseline is not None and baseline not in scenarios:
         raise ConfigError(

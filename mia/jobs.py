@@ -33,10 +33,11 @@ def log(msg: str) -> None:
 
 def run_prepare(out: str, source: str, holdout_fraction: float, seed: int,
                 subset: int | None = None, data_dir: str | None = None, validation_fraction: float = 0.5,
-                download: bool = False) -> None:
+                download: bool = False, pool: str = "random") -> None:
     job = {"source": source, "holdout_fraction": holdout_fraction, "seed": seed, "subset": subset,
-           "data_dir": data_dir, "validation_fraction": validation_fraction, "download": download}
-    arrays, info = prepare_arrays(source, holdout_fraction, seed, subset, data_dir, validation_fraction, download)
+           "data_dir": data_dir, "validation_fraction": validation_fraction, "download": download, "pool": pool}
+    arrays, info = prepare_arrays(source, holdout_fraction, seed, subset, data_dir, validation_fraction, download,
+                                  pool)
     attrs = provenance_attrs("data", job, seed) | info
     write_h5(out, arrays, attrs)
     n_val = int(arrays["holdout_is_validation"].sum())

@@ -6,7 +6,8 @@ import struct
 import numpy as np
 import pytest
 
-from mia.data import IDX_FILES, load_raw, prepare_arrays, split_indices, validation_split
+from mia.data import prepare_arrays, split_indices, validation_split
+from mia.datasets import IDX_FILES, load_raw
 
 
 def write_idx(path, array: np.ndarray, compress: bool) -> None:
@@ -80,3 +81,93 @@ def test_splits_are_seeded_disjoint_and_complete():
     assert validation_split(10, 0.3, 0).sum() == 3
     with pytest.raises(ValueError, match="holdout_fraction"):
         split_indices(10, 1.5, 0)
+
+
+@pytest.fixture()
+def no_md5(monkeypatch):
+    """torchvision checks the MD5 of the official CIFAR/SVHN files; files a test writes in
+    the same format cannot match it, so only the check is replaced, not the parsing."""
+    import os
+
+    import torchvision.datasets.cifar as tv_cifar
+    import torchvision.datasets.svhn as tv_svhn
+
+    for module in (tv_cifar, tv_svhn):
+        monkeypatch.setattr(module, "check_integrity", lambda path, md5=None: os.path.isfile(path))
+
+
+def write_cifar(root, variant, n_per_batch=6, seed=0):
+    """CIFAR's python version: pickled dicts with 'data' uint8 [n, 3072] (R, G, B planes
+    of 32x32) and 'labels' (CIFAR-10) or 'fine_labels' (CIFAR-100)."""
+    import pickle
+
+    rng = np.random.default_rng(seed)
+    if variant == "cifar10":
+        folder, label_key, classes = root / "cifar-10-batches-py", "labels", 10
+        batches = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+        meta = ("batches.meta", {"label_names": [f"c{i}" for i in range(10)]})
+    else:
+        folder, label_key, classes = root / "cifar-100-python", "fine_labels", 100
+        batches = ["train", "test"]
+        meta = ("meta", {"fine_label_names": [f"c{i}" for i in range(100)]})
+    folder.mkdir(parents=True)
+    written = {}
+    for name in batches:
+        data = rng.integers(0, 256, (n_per_batch, 3072), dtype=np.uint8)
+        labels = rng.integers(0, classes, n_per_batch).tolist()
+        (folder / name).write_bytes(pickle.dumps({"data": data, label_key: labels}))
+        written[name] = (data, labels)
+    (folder / meta[0]).write_bytes(pickle.dumps(meta[1]))
+    return written
+
+
+@pytest.mark.parametrize("variant, n_train", [("cifar10", 30), ("cifar100", 6)])
+def test_cifar_from_python_pickles(tmp_path, no_md5, variant, n_train):
+    written = write_cifar(tmp_path, variant)
+    raw = load_raw(variant, str(tmp_path))
+    first_data, first_labels = next(iter(written.values()))
+    assert raw.images.shape == (n_train + 6, 3, 32, 32) and raw.n_train == n_train
+    # Row 0 of the first batch: its 1024 red values are the first channel, row-major.
+    np.testing.assert_array_equal(raw.images[0, 0], first_data[0, :1024].reshape(32, 32))
+    np.testing.assert_array_equal(raw.images[0, 2], first_data[0, 2048:].reshape(32, 32))
+    assert raw.labels[:6].tolist() == first_labels and raw.flip_ok
+    assert raw.num_classes == (10 if variant == "cifar10" else 100)
+
+
+def test_svhn_from_mat_files(tmp_path, no_md5):
+    from scipy.io import savemat
+
+    rng = np.random.default_rng(1)
+    for split, n in (("train", 8), ("test", 4)):
+        x = rng.integers(0, 256, (32, 32, 3, n), dtype=np.uint8)  # SVHN stores H, W, C, N
+        y = np.array([[10], [1], [2], [3], [10], [5], [6], [7]][:n])  # 10 means the digit 0
+        savemat(tmp_path / f"{split}_32x32.mat", {"X": x, "y": y})
+        if split == "train":
+            train_x = x
+    raw = load_raw("svhn", str(tmp_path))
+    assert raw.images.shape == (12, 3, 32, 32) and raw.n_train == 8 and not raw.flip_ok
+    assert raw.labels[:4].tolist() == [0, 1, 2, 3]
+    np.testing.assert_array_equal(raw.images[0, 1], train_x[:, :, 1, 0])
+
+
+@pytest.mark.parametrize("source, files", [("cifar10", "cifar-10-batches-py/data_batch_1"),
+                                           ("cifar100", "cifar-100-python/train"), ("svhn", "train_32x32.mat")])
+def test_missing_torchvision_datasets_say_what_and_how(tmp_path, source, files):
+    with pytest.raises(FileNotFoundError) as err:
+        load_raw(source, str(tmp_path))
+    assert str(tmp_path) in str(err.value) and files in str(err.value) and "download: true" in str(err.value)
+
+
+def test_pool_constructions():
+    n, n_train = 100, 80
+    pool, hold = split_indices(n, 0.5, seed=0, n_train=n_train, construction="train_plus_half_test")
+    assert len(pool) == 90 and len(hold) == 10 and (hold >= n_train).all()
+    assert set(range(n_train)) <= set(pool) and not set(pool) & set(hold)
+    pool, hold = split_indices(n, 0.5, seed=0, n_train=n_train, construction="train_only")
+    assert pool.tolist() == list(range(80)) and hold.tolist() == list(range(80, 100))
+    sub_pool, sub_hold = split_indices(n, 0.5, seed=0, subset=50, n_train=n_train, construction="train_only")
+    assert len(sub_pool) + len(sub_hold) == 50 and (sub_pool < n_train).all() and (sub_hold >= n_train).all()
+    with pytest.raises(ValueError, match="official train/test split"):
+        split_indices(n, 0.2, seed=0, construction="train_only")
+    with pytest.raises(ValueError, match="pool construction must be one of"):
+        split_indices(n, 0.2, seed=0, construction="both")
