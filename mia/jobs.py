@@ -22,7 +22,7 @@ from mia.keep import keep_mask
 from mia.logits import accuracy, query_logits
 from mia.models import build_model, count_parameters
 from mia.store import atomic_path, provenance_attrs, read_h5, write_h5
-from mia.train import normalize, to_unit, train_model
+from mia.train import normalize, prepare_for_device, to_unit, train_model
 
 ATTACKS = LIRA_VARIANTS + ("loss_threshold",)
 
@@ -68,7 +68,7 @@ def run_train(data: str, out: str, model_index: int, recipe: dict, seed: int,
     keep = keep_mask(seed, model_index, n_pool)
     mseed = model_seed(seed, model_index)
     c, h = arrays["pool_images"].shape[1:3]
-    net = build_model(recipe["model"], c, int(attrs["num_classes"]), h, recipe["width"], mseed).to(dev)
+    net = prepare_for_device(build_model(recipe["model"], c, int(attrs["num_classes"]), h, recipe["width"], mseed), dev)
     of = f" of {models}" if models else ""
     log(f"model {model_index}{of}: {recipe['model']} ({count_parameters(net):,} parameters) on {dev}, "
         f"{int(keep.sum())} of {n_pool} pool examples, recipe {json.dumps(recipe, sort_keys=True)}")
@@ -110,8 +110,8 @@ def run_logits(data: str, model: str, out: str, query_shift: int, query_flip: bo
     arrays, attrs, x = _load_data(data, dev)
     ckpt = load_checkpoint(model)
     spec = ckpt["spec"]
-    net = build_model(spec["model"], spec["in_channels"], spec["num_classes"], spec["image_size"],
-                      spec["width"], seed=0).to(dev)
+    net = prepare_for_device(build_model(spec["model"], spec["in_channels"], spec["num_classes"],
+                                         spec["image_size"], spec["width"], seed=0), dev)
     flip = bool(attrs["flip_ok"]) if query_flip is None else bool(query_flip)
     keep = ckpt["keep"].numpy().astype(bool)
     if len(keep) != len(arrays["pool_labels"]):

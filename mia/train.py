@@ -3,6 +3,7 @@ augmentation, optional early stopping, weight snapshots at chosen epochs."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import time
@@ -32,12 +33,33 @@ def to_unit(images_u8: torch.Tensor) -> torch.Tensor:
     return images_u8.to(torch.float32).div_(255.0)
 
 
+def device_context(device: torch.device):
+    """bf16 autocast on CUDA (tensor cores); plain float32 on the CPU."""
+    if device.type == "cuda":
+        return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def prepare_for_device(model: nn.Module, device: torch.device) -> nn.Module:
+    """Move the model; on CUDA use channels_last and let cuDNN pick its fastest kernels."""
+    model = model.to(device)
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+        model = model.to(memory_format=torch.channels_last)
+    return model
+
+
+def _batch_layout(x: torch.Tensor) -> torch.Tensor:
+    return x.contiguous(memory_format=torch.channels_last) if x.is_cuda else x
+
+
 @torch.no_grad()
 def predict_logits(model: nn.Module, x: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
-    """Logits of normalized images in eval mode (BatchNorm running statistics)."""
+    """Float32 logits of normalized images in eval mode (BatchNorm running statistics)."""
     was_training = model.training
     model.eval()
-    out = torch.cat([model(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
+    with device_context(x.device):
+        out = torch.cat([model(_batch_layout(x[i : i + batch_size])).float() for i in range(0, len(x), batch_size)])
     model.train(was_training)
     return out
 
@@ -48,6 +70,21 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float,
         return float("nan"), float("nan")
     logits = predict_logits(model, x).float()
     return F.cross_entropy(logits, y).item(), (logits.argmax(1) == y).float().mean().item()
+
+
+def lr_factor(step: int, total: int, warmup: int, schedule: str) -> float:
+    """Multiplier of the peak learning rate at optimizer step `step` (0-based): linear
+    warm-up over `warmup` steps, then cosine to zero, linear to zero (one-cycle), or flat."""
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = (step - warmup) / max(1, total - warmup)
+    if schedule == "cosine":
+        return 0.5 * (1.0 + math.cos(math.pi * progress))
+    if schedule == "onecycle":
+        return max(0.0, 1.0 - progress)
+    if schedule == "constant":
+        return 1.0
+    raise ValueError(f"schedule must be cosine, onecycle or constant, got {schedule!r}")
 
 
 class EarlyStopping:
@@ -94,7 +131,7 @@ def train_model(
     log: Logger = print,
     tag: str = "",
 ) -> TrainResult:
-    """Train `model` in place and return its history and weight snapshots.
+    """Train `model` in place with SGD and return its history and weight snapshots.
 
     train_x / val_x are float images on the 0..1 scale on the training device; they are
     augmented per image (generator seeded by `seed`) and then normalized with mean/std.
@@ -115,7 +152,12 @@ def train_model(
     optimizer = torch.optim.SGD(model.parameters(), lr=float(recipe["lr"]), momentum=momentum,
                                 weight_decay=float(recipe["weight_decay"]),
                                 nesterov=bool(recipe.get("nesterov", False)) and momentum > 0)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs * steps_per_epoch)
+    total_steps = epochs * steps_per_epoch
+    warmup = int(round(float(recipe.get("warmup_epochs", 0)) * steps_per_epoch))
+    schedule = recipe.get("schedule", "cosine")
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: lr_factor(step, total_steps, warmup, schedule))
+    smoothing = float(recipe.get("label_smoothing", 0.0))
     es_cfg = recipe.get("early_stopping")
     stopper = EarlyStopping(es_cfg["monitor"], int(es_cfg["patience"]), float(es_cfg["min_delta"])) if es_cfg else None
     if stopper and len(val_x) == 0:
@@ -135,8 +177,11 @@ def train_model(
         for step in range(steps_per_epoch):
             idx = perm[step * batch_size : (step + 1) * batch_size]
             targets = F.one_hot(train_y[idx], num_classes).float()
+            if smoothing:
+                targets = targets * (1.0 - smoothing) + smoothing / num_classes
             xb, targets = apply_augmentations(train_x[idx], targets, recipe["augment"], gen, mean)
-            logits = model(normalize(xb, mean, std))
+            with device_context(device):
+                logits = model(_batch_layout(normalize(xb, mean, std))).float()
             # Soft targets: MixUp/CutMix mix labels; for the other ops this is plain CE.
             loss = torch.sum(-targets * F.log_softmax(logits, dim=1), dim=1).mean()
             optimizer.zero_grad(set_to_none=True)

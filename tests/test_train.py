@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 
@@ -64,3 +65,28 @@ def test_mixup_training_reports_clean_train_accuracy():
     assert res.history["train_acc"][-1] == pytest.approx(clean)
     assert res.history["train_acc"][-1] > 0.6
     assert all(v != v for v in res.history["val_acc"])  # no validation set: NaN, not a made-up number
+
+
+def test_learning_rate_schedules():
+    from mia.train import lr_factor
+
+    total, warmup = 100, 10
+    assert [lr_factor(s, total, warmup, "cosine") for s in (0, 4, 9)] == pytest.approx([0.1, 0.5, 1.0])
+    assert lr_factor(10, total, warmup, "cosine") == pytest.approx(1.0)
+    assert lr_factor(55, total, warmup, "cosine") == pytest.approx(0.5)
+    assert lr_factor(99, total, 0, "cosine") == pytest.approx(0.5 * (1 + np.cos(np.pi * 0.99)))
+    assert lr_factor(55, total, warmup, "onecycle") == pytest.approx(0.5)
+    assert lr_factor(70, total, warmup, "constant") == 1.0
+    with pytest.raises(ValueError, match="schedule must be"):
+        lr_factor(0, 10, 0, "step")
+
+
+def test_label_smoothing_and_schedule_reach_the_optimizer():
+    x, y = _problem(64)
+    model = _model()
+    res = train_model(model, x, y, x[:8], y[:8], torch.zeros(1), torch.ones(1),
+                      _recipe(epochs=4, schedule="onecycle", warmup_epochs=1, label_smoothing=0.1), 2, seed=0,
+                      log=lambda m: None)
+    lrs = res.history["lr"]  # lr after each epoch: warm-up done, then linear decay to zero
+    assert lrs[0] == pytest.approx(0.5) and lrs[-1] == pytest.approx(0.0, abs=1e-9)
+    assert lrs[1] > lrs[2] > lrs[3]

@@ -130,7 +130,9 @@ def test_report_renders_every_plot_and_table_with_captions(tiny_run):
 
 
 def test_presets_dry_run_with_the_expected_jobs(tmp_path):
-    for preset, models, scenarios in (("controlled-1k.yaml", 64, 16), ("fashion-mnist.yaml", 16, 5)):
+    presets = (("controlled-1k.yaml", 64, 16), ("fashion-mnist.yaml", 16, 5), ("paper-cifar10.yaml", 64, 5),
+               ("paper-cifar100.yaml", 64, 5))
+    for preset, models, scenarios in presets:  # the data is only needed at run time
         proc = snakemake(tmp_path, "-n", "--configfile", str(ROOT / "configs" / preset), "--replace-workflow-config")
         counts = job_counts(proc.stdout)
         assert counts["train"] == counts["logits"] == models * scenarios, preset
