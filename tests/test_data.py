@@ -1,36 +1,12 @@
 """Dataset loaders through their real code paths, on small files in the real formats."""
 
-import gzip
-import struct
-
 import numpy as np
 import pytest
 
+from formats import make_idx_dataset, write_cifar, write_svhn
+
 from mia.data import prepare_arrays, split_indices, validation_split
 from mia.datasets import IDX_FILES, load_raw
-
-
-def write_idx(path, array: np.ndarray, compress: bool) -> None:
-    """An IDX file as LeCun's MNIST format defines it: magic (0, 0, 0x08 uint8, ndim),
-    big-endian int32 dimensions, then the raw bytes."""
-    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
-    data = header + array.astype(np.uint8).tobytes()
-    if compress:
-        path = path.with_name(path.name + ".gz")
-        data = gzip.compress(data)
-    path.write_bytes(data)
-
-
-def make_idx_dataset(folder, n_train=30, n_test=10, compress=True, seed=0):
-    rng = np.random.default_rng(seed)
-    arrays = {
-        IDX_FILES[0]: rng.integers(0, 256, (n_train, 28, 28)), IDX_FILES[1]: rng.integers(0, 10, n_train),
-        IDX_FILES[2]: rng.integers(0, 256, (n_test, 28, 28)), IDX_FILES[3]: rng.integers(0, 10, n_test),
-    }
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, arr in arrays.items():
-        write_idx(folder / name, arr, compress)
-    return arrays
 
 
 @pytest.mark.parametrize("compress", [True, False])
@@ -83,44 +59,6 @@ def test_splits_are_seeded_disjoint_and_complete():
         split_indices(10, 1.5, 0)
 
 
-@pytest.fixture()
-def no_md5(monkeypatch):
-    """torchvision checks the MD5 of the official CIFAR/SVHN files; files a test writes in
-    the same format cannot match it, so only the check is replaced, not the parsing."""
-    import os
-
-    import torchvision.datasets.cifar as tv_cifar
-    import torchvision.datasets.svhn as tv_svhn
-
-    for module in (tv_cifar, tv_svhn):
-        monkeypatch.setattr(module, "check_integrity", lambda path, md5=None: os.path.isfile(path))
-
-
-def write_cifar(root, variant, n_per_batch=6, seed=0):
-    """CIFAR's python version: pickled dicts with 'data' uint8 [n, 3072] (R, G, B planes
-    of 32x32) and 'labels' (CIFAR-10) or 'fine_labels' (CIFAR-100)."""
-    import pickle
-
-    rng = np.random.default_rng(seed)
-    if variant == "cifar10":
-        folder, label_key, classes = root / "cifar-10-batches-py", "labels", 10
-        batches = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
-        meta = ("batches.meta", {"label_names": [f"c{i}" for i in range(10)]})
-    else:
-        folder, label_key, classes = root / "cifar-100-python", "fine_labels", 100
-        batches = ["train", "test"]
-        meta = ("meta", {"fine_label_names": [f"c{i}" for i in range(100)]})
-    folder.mkdir(parents=True)
-    written = {}
-    for name in batches:
-        data = rng.integers(0, 256, (n_per_batch, 3072), dtype=np.uint8)
-        labels = rng.integers(0, classes, n_per_batch).tolist()
-        (folder / name).write_bytes(pickle.dumps({"data": data, label_key: labels}))
-        written[name] = (data, labels)
-    (folder / meta[0]).write_bytes(pickle.dumps(meta[1]))
-    return written
-
-
 @pytest.mark.parametrize("variant, n_train", [("cifar10", 30), ("cifar100", 6)])
 def test_cifar_from_python_pickles(tmp_path, no_md5, variant, n_train):
     written = write_cifar(tmp_path, variant)
@@ -135,19 +73,12 @@ def test_cifar_from_python_pickles(tmp_path, no_md5, variant, n_train):
 
 
 def test_svhn_from_mat_files(tmp_path, no_md5):
-    from scipy.io import savemat
-
-    rng = np.random.default_rng(1)
-    for split, n in (("train", 8), ("test", 4)):
-        x = rng.integers(0, 256, (32, 32, 3, n), dtype=np.uint8)  # SVHN stores H, W, C, N
-        y = np.array([[10], [1], [2], [3], [10], [5], [6], [7]][:n])  # 10 means the digit 0
-        savemat(tmp_path / f"{split}_32x32.mat", {"X": x, "y": y})
-        if split == "train":
-            train_x = x
+    written = write_svhn(tmp_path, n_train=8, n_test=4, seed=1)
     raw = load_raw("svhn", str(tmp_path))
     assert raw.images.shape == (12, 3, 32, 32) and raw.n_train == 8 and not raw.flip_ok
-    assert raw.labels[:4].tolist() == [0, 1, 2, 3]
-    np.testing.assert_array_equal(raw.images[0, 1], train_x[:, :, 1, 0])
+    labels = written["train"][1][:, 0]
+    assert raw.labels[:8].tolist() == [0 if v == 10 else v for v in labels]  # 10 means the digit 0
+    np.testing.assert_array_equal(raw.images[0, 1], written["train"][0][:, :, 1, 0])  # SVHN stores H, W, C, N
 
 
 @pytest.mark.parametrize("source, files", [("cifar10", "cifar-10-batches-py/data_batch_1"),
