@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--models", type=int, default=None, help="M, only for progress messages")
     s.add_argument("--seed", type=int, required=True)
     s.add_argument("--recipe", type=_recipe, required=True, help="training recipe: JSON text or a YAML/JSON file")
-    s.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    s.add_argument("--device", default="auto", help="auto, cpu, cuda (a free GPU of the visible ones) or cuda:N")
     s.add_argument("--threads", type=int, default=1)
     s.add_argument("--out", required=True)
 
@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--model", required=True, help="checkpoint from train")
     s.add_argument("--query-shift", type=int, default=1, help="s: (2s+1)^2 shifted views")
     s.add_argument("--query-flip", type=_tri_state, default=None, help="auto (dataset decides), yes or no")
-    s.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    s.add_argument("--device", default="auto", help="auto, cpu, cuda (a free GPU of the visible ones) or cuda:N")
     s.add_argument("--threads", type=int, default=1)
     s.add_argument("--out", required=True)
 

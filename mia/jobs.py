@@ -17,7 +17,7 @@ from mia.attacks.lira import VARIANTS as LIRA_VARIANTS
 from mia.attacks.lira import lira_loo
 from mia.attacks.signals import logit_scaled_confidence
 from mia.data import prepare_arrays
-from mia.devices import model_seed, resolve_device
+from mia.devices import job_device, model_seed
 from mia.keep import keep_mask
 from mia.logits import accuracy, query_logits
 from mia.models import build_model, count_parameters
@@ -62,7 +62,12 @@ def _set_threads(threads: int) -> None:
 def run_train(data: str, out: str, model_index: int, recipe: dict, seed: int,
               device: str = "auto", threads: int = 1, models: int | None = None) -> None:
     _set_threads(threads)
-    dev = resolve_device(device)
+    with job_device(device) as dev:
+        _train(data, out, model_index, recipe, seed, dev, models)
+
+
+def _train(data: str, out: str, model_index: int, recipe: dict, seed: int, dev: torch.device,
+           models: int | None) -> None:
     arrays, attrs, x = _load_data(data, dev)
     n_pool = len(arrays["pool_labels"])
     keep = keep_mask(seed, model_index, n_pool)
@@ -106,7 +111,12 @@ def load_checkpoint(path: str) -> dict:
 def run_logits(data: str, model: str, out: str, query_shift: int, query_flip: bool | None,
                device: str = "auto", threads: int = 1) -> None:
     _set_threads(threads)
-    dev = resolve_device(device)
+    with job_device(device) as dev:
+        _logits(data, model, out, query_shift, query_flip, dev)
+
+
+def _logits(data: str, model: str, out: str, query_shift: int, query_flip: bool | None,
+            dev: torch.device) -> None:
     arrays, attrs, x = _load_data(data, dev)
     ckpt = load_checkpoint(model)
     spec = ckpt["spec"]
