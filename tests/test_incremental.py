@@ -49,3 +49,34 @@ def test_attack_and_report_settings_rerun_no_training(finished_copy):
     config["report"] = config["report"] | {"fprs": [0.001, 0.01, 0.05, 0.1]}
     counts = dry_run(finished_copy, config)
     assert counts["metrics"] == 2 and not {"train", "logits", "attack"} & set(counts)
+
+
+def test_a_killed_training_job_leaves_no_checkpoint_and_only_it_reruns(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import ROOT
+
+    config = copy.deepcopy(TINY_CONFIG) | {"models": 4}
+    config["train_defaults"] = config["train_defaults"] | {"epochs": 3000}  # long enough to be killed mid-run
+    write_config(tmp_path, config)
+    target = "results/digits/baseline/models/0.pt"
+    log = tmp_path / "results/logs/train/digits/baseline/0.log"
+    proc = subprocess.Popen([sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
+                             "--cores", "1", target], start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    deadline = time.monotonic() + 300
+    while not (log.exists() and "epoch 3/3000" in log.read_text()):
+        assert time.monotonic() < deadline and proc.poll() is None, "training never started"
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)  # the whole job, as a crashed node would
+    proc.wait()
+    models = tmp_path / "results/digits/baseline/models"
+    assert not (models / "0.pt").exists()  # no complete-looking checkpoint
+    assert all(p.name.startswith(".") and p.suffix == ".tmp" for p in models.iterdir())
+    snakemake(tmp_path, "--unlock")  # a killed Snakemake leaves its lock behind
+    text = snakemake(tmp_path, "-n", target).stdout
+    assert job_counts(text)["train"] == 1 and "models/0.pt" in text
