@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
-from sklearn.metrics import roc_auc_score, roc_curve
+from sklearn.metrics import auc, roc_curve
 
 DEFAULT_FPRS = (1e-4, 1e-3, 1e-2)
 
@@ -50,9 +50,9 @@ def balanced_accuracy(fpr: np.ndarray, tpr: np.ndarray) -> float:
 def roc_summary(scores: np.ndarray, members: np.ndarray, fprs: Sequence[float] = DEFAULT_FPRS) -> dict:
     """AUC, balanced accuracy and {alpha: TPR at FPR alpha} of one set of scores."""
     scores, members = _clean(scores, members)
-    fpr, tpr = roc_points(scores, members)
+    fpr, tpr, _ = roc_curve(members, scores, drop_intermediate=False)
     return {
-        "auc": float(roc_auc_score(members, scores)),
+        "auc": float(auc(fpr, tpr)),  # what roc_auc_score computes, without sorting again
         "balanced_acc": balanced_accuracy(fpr, tpr),
         "tpr": {a: tpr_at_fpr(fpr, tpr, a) for a in fprs},
         "n_members": int(members.sum()),
