@@ -11,6 +11,18 @@ configfile: "config.yaml"
 report: "workflow/report/workflow.rst"
 
 
+# Seconds of work each: on a cluster they run on the submit host instead of waiting in the queue.
+localrules:
+    all,
+    metrics,
+    summarize,
+    analyze,
+    plot_roc,
+    plot_bars,
+    plot_gap,
+    plot_epochs,
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"

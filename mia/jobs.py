@@ -21,7 +21,7 @@ from mia.devices import job_device, model_seed
 from mia.keep import keep_mask
 from mia.logits import accuracy, query_logits
 from mia.models import build_model, count_parameters
-from mia.store import atomic_path, provenance_attrs, read_h5, write_h5
+from mia.store import atomic_path, execution_record, provenance_attrs, read_h5, write_h5
 from mia.train import normalize, prepare_for_device, to_unit, train_model
 
 ATTACKS = LIRA_VARIANTS + ("loss_threshold",)
@@ -75,7 +75,9 @@ def _train(data: str, out: str, model_index: int, recipe: dict, seed: int, dev: 
     c, h = arrays["pool_images"].shape[1:3]
     net = prepare_for_device(build_model(recipe["model"], c, int(attrs["num_classes"]), h, recipe["width"], mseed), dev)
     of = f" of {models}" if models else ""
+    where = execution_record()
     log(f"model {model_index}{of}: {recipe['model']} ({count_parameters(net):,} parameters) on {dev}, "
+        f"{json.dumps(where, sort_keys=True)}, "
         f"{int(keep.sum())} of {n_pool} pool examples, recipe {json.dumps(recipe, sort_keys=True)}")
     keep_t = torch.from_numpy(keep).to(dev)
     val = x["validation"]
@@ -98,6 +100,7 @@ def _train(data: str, out: str, model_index: int, recipe: dict, seed: int, dev: 
         "seed": seed,
         "config": json.dumps(job, sort_keys=True),
         "package_version": __version__,
+        "execution": where,
     }
     with atomic_path(out) as tmp:
         torch.save(checkpoint, tmp)

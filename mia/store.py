@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import socket
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -41,6 +42,17 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
             tmp_path.unlink()
 
 
+# Where a job ran: on a cluster this ties a file to its scheduler job and its log.
+EXECUTION_ENV = ("SLURM_JOB_ID", "SLURM_ARRAY_JOB_ID", "SLURM_ARRAY_TASK_ID", "SLURM_JOB_GPUS", "CUDA_VISIBLE_DEVICES")
+
+
+def execution_record() -> dict[str, str]:
+    """Host name and the scheduler/GPU environment variables that are set."""
+    record = {"host": socket.gethostname()}
+    record.update({k.lower(): os.environ[k] for k in EXECUTION_ENV if os.environ.get(k)})
+    return record
+
+
 def provenance_attrs(kind: str, config: Mapping[str, Any], seed: int) -> dict[str, Any]:
     return {
         "kind": kind,
@@ -48,6 +60,7 @@ def provenance_attrs(kind: str, config: Mapping[str, Any], seed: int) -> dict[st
         "package_version": __version__,
         "seed": int(seed),
         "config": json.dumps(config, sort_keys=True),
+        "execution": json.dumps(execution_record(), sort_keys=True),
     }
 
 

@@ -55,3 +55,17 @@ def test_reading_names_missing_datasets(tmp_path):
         read_h5(tmp_path / "a.h5", ["y"])
     with pytest.raises(FileNotFoundError, match="nope.h5"):
         read_h5(tmp_path / "nope.h5")
+
+
+def test_stores_record_where_they_were_made(tmp_path, monkeypatch):
+    from mia.store import execution_record, provenance_attrs
+
+    monkeypatch.delenv("SLURM_ARRAY_JOB_ID", raising=False)
+    monkeypatch.setenv("SLURM_JOB_ID", "4242")
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3")
+    record = execution_record()
+    assert record["slurm_job_id"] == "4242" and record["cuda_visible_devices"] == "3"
+    assert "slurm_array_job_id" not in record and record["host"]
+    write_h5(tmp_path / "x.h5", {"a": np.zeros(2)}, provenance_attrs("x", {}, 0))
+    _, attrs = read_h5(tmp_path / "x.h5")
+    assert json.loads(attrs["execution"])["slurm_job_id"] == "4242"
