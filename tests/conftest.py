@@ -25,9 +25,10 @@ TINY_CONFIG = {
 }
 
 
-def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """Run the real Snakefile with `workdir` as working directory (its config.yaml)."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+def snakemake(workdir: Path, *args: str, check: bool = True, pythonpath: tuple = ()) -> subprocess.CompletedProcess:
+    """Run the real Snakefile with `workdir` as working directory (its config.yaml).
+    `pythonpath`: extra folders for Snakemake and its jobs (e.g. a test's sitecustomize)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([*map(str, pythonpath), str(ROOT)]))
     cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir), *args]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1200)
     if check and proc.returncode != 0:
