@@ -79,9 +79,11 @@ def gap_scatter_figure(models: pd.DataFrame, correlation: pd.DataFrame, fpr: flo
     Spearman's rho and its bootstrap interval in each panel."""
     col = fpr_label(fpr)
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
+    # The default cycle repeats after 10 colours; a 4 x 4 study grid needs distinct ones.
+    palette = plt.get_cmap("tab10" if models["scenario"].nunique() <= 10 else "tab20").colors
     for ax, y, label in ((axes[0], col, f"TPR at {fpr * 100:g}% FPR"), (axes[1], "auc", "AUC")):
-        for scenario, group in models.groupby("scenario", sort=False):
-            ax.scatter(group["gap"], group[y], s=14, alpha=0.75, label=scenario)
+        for k, (scenario, group) in enumerate(models.groupby("scenario", sort=False)):
+            ax.scatter(group["gap"], group[y], s=14, alpha=0.75, label=scenario, color=palette[k % len(palette)])
         r = correlation[(correlation["y"] == y) & (correlation["scope"] == "all")].iloc[0]
         ax.text(0.03, 0.95, f"Spearman ρ = {r['rho']:.2f}\n95% CI [{r['ci_low']:.2f}, {r['ci_high']:.2f}]"
                 f"\n{int(r['n_models'])} models", transform=ax.transAxes, va="top", fontsize=8,
