@@ -163,8 +163,9 @@ def _logits(data: str, model: str, out: str, query_shift: int, query_flip: bool 
     }, provenance_attrs("logits", job, ckpt["seed"]) | {"model_index": ckpt["model_index"]})
 
 
-META = ("labels", "keep", "epochs", "query_plan", "holdout_is_validation", "train_acc", "holdout_acc",
-        "stop_epoch", "best_epoch")
+# What every store of a scenario must hold identically, and what differs per model.
+SHARED = ("labels", "epochs", "query_plan", "holdout_is_validation")
+PER_MODEL = ("keep", "train_acc", "holdout_acc", "stop_epoch", "best_epoch")
 
 
 def load_logit_meta(paths: Sequence[str]) -> tuple[list[str], dict[str, Any]]:
@@ -172,7 +173,7 @@ def load_logit_meta(paths: Sequence[str]) -> tuple[list[str], dict[str, Any]]:
     [M, N], accuracies [M, E], stop/best epochs [M]. Checks that the stores belong together."""
     stores = []
     for p in paths:
-        arrays, attrs = read_h5(p, list(META))
+        arrays, attrs = read_h5(p, [*SHARED, *PER_MODEL])
         stores.append((int(attrs["model_index"]), str(p), arrays, attrs))
     stores.sort(key=lambda s: s[0])
     indices = [s[0] for s in stores]
@@ -182,10 +183,10 @@ def load_logit_meta(paths: Sequence[str]) -> tuple[list[str], dict[str, Any]]:
     for _idx, p, arrays, attrs in stores:
         if attrs["seed"] != ref_attrs["seed"]:
             raise ValueError(f"{p} has seed {attrs['seed']} but {first} has {ref_attrs['seed']}")
-        for key in ("labels", "epochs", "query_plan", "holdout_is_validation"):
+        for key in SHARED:
             if not np.array_equal(arrays[key], ref[key]):
                 raise ValueError(f"{p} differs from {first} in {key!r}; all stores need the same data")
-    meta = {key: np.stack([s[2][key] for s in stores]) for key in META}
+    meta = {key: np.stack([s[2][key] for s in stores]) for key in PER_MODEL}
     meta |= {"labels": ref["labels"], "epochs": ref["epochs"], "keep": meta["keep"].astype(bool),
              "seed": ref_attrs["seed"]}
     return [s[1] for s in stores], meta

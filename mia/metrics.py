@@ -49,8 +49,8 @@ def balanced_accuracy(fpr: np.ndarray, tpr: np.ndarray) -> float:
 
 def roc_summary(scores: np.ndarray, members: np.ndarray, fprs: Sequence[float] = DEFAULT_FPRS) -> dict:
     """AUC, balanced accuracy and {alpha: TPR at FPR alpha} of one set of scores."""
-    scores, members = _clean(scores, members)
-    fpr, tpr, _ = roc_curve(members, scores, drop_intermediate=False)
+    fpr, tpr = roc_points(scores, members)
+    members = np.asarray(members, dtype=bool)
     return {
         "auc": float(auc(fpr, tpr)),  # what roc_auc_score computes, without sorting again
         "balanced_acc": balanced_accuracy(fpr, tpr),
